@@ -1,0 +1,65 @@
+# TA-auth0: build, package, test. `make test` installs what it needs into .venv itself.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ADDON := TA-auth0
+# The version lives in globalConfig.json only.
+VERSION = $(shell $(PYTHON) -c 'import json;print(json.load(open("globalConfig.json"))["meta"]["version"])')
+SPL = dist/$(ADDON)-$(VERSION).spl
+APPINSPECT_TAGS := cloud aarch64_compatibility future
+
+.PHONY: help venv lint unit build package appinspect test bench demo clean
+
+help:
+	@echo "make package  - build dist/$(ADDON)-<version>.spl and run AppInspect (cloud, aarch64, future)"
+	@echo "make demo     - run the logs input against a simulated Auth0 tenant (demo-output/)"
+	@echo "make test     - lint, Python 3.9 check, all test tiers, and the package gate"
+	@echo "make bench    - ingest and rate-limit benchmarks against the simulator"
+
+$(VENV)/.installed: requirements-dev.txt package/lib/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.2
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r package/lib/requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/vermin --no-tips --violations --target=3.9- --eval-annotations --backport typing package/bin additional_packaging.py
+
+unit: venv
+	$(PY) -m pytest tests || [ $$? -eq 5 ]
+
+build: venv
+	rm -rf output
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/ucc-gen build --source package --config globalConfig.json \
+		--ta-version $(VERSION) --pip-version 26.2 -o output
+	$(PY) tools/check_package.py output/$(ADDON)
+
+package: build
+	mkdir -p dist
+	rm -f dist/$(ADDON)-*.spl dist/$(ADDON)-*.tar.gz
+	$(VENV)/bin/ucc-gen package --path output/$(ADDON) -o dist
+	mv dist/$(ADDON)-$(VERSION).tar.gz $(SPL)
+	$(PY) tools/check_package.py $(SPL)
+	$(MAKE) --no-print-directory appinspect
+
+appinspect: venv
+	$(PY) tools/appinspect_gate.py $(SPL) --tags $(APPINSPECT_TAGS) --report-dir dist
+
+test: lint unit package
+
+bench: venv
+	$(PY) -m tools.bench
+
+demo: venv
+	$(PY) -m tools.demo
+
+clean:
+	rm -rf output dist demo-output .pytest_cache

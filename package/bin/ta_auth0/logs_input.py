@@ -1,0 +1,143 @@
+"""The ``auth0_logs`` modular input: wires Splunk (config, KV store, logging) to the collector.
+
+``stream_events``/``validate_input`` are what UCC's generated script calls (through the thin
+``auth0_logs_helper``). ``run_logs_input`` is the same run with its collaborators passed in, so that
+tests and ``make demo`` drive the real code path against the tenant simulator.
+"""
+
+import logging
+from typing import Any, Mapping, Optional
+
+from . import ADDON_NAME, CHECKPOINT_COLLECTION, LOGS_SOURCETYPE, SETTINGS_CONF
+from .client import Auth0Client, ClientSettings
+from .config import TenantAccount, load_account, load_settings
+from .errors import Auth0AddonError, ConfigurationError
+from .events import EventSink
+from .log_types import load_stream_categories
+from .logs_collector import START_DAYS_BACK, START_EARLIEST, START_NOW, CollectorOptions, LogsCollector, RunSummary
+
+SERVICE = "auth0_logs"
+
+
+def input_name_of(stanza: str) -> str:
+    return stanza.split("://", 1)[-1]
+
+
+def collector_options_from(params: Mapping[str, Any]) -> CollectorOptions:
+    """The input's parameters, checked, each error naming the field."""
+    start_from = (params.get("start_from") or START_DAYS_BACK).strip()
+    if start_from not in (START_NOW, START_EARLIEST, START_DAYS_BACK):
+        raise ConfigurationError(f"'First run starts at' must be now, earliest or days_back, not {start_from!r}.")
+
+    def whole(key: str, default: int, low: int, high: int, label: str) -> int:
+        raw = params.get(key)
+        if raw is None or str(raw).strip() == "":
+            return default
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ConfigurationError(f"{label} must be a whole number, not {raw!r}.") from None
+        if not low <= value <= high:
+            raise ConfigurationError(f"{label} must be from {low} to {high}, not {value}.")
+        return value
+
+    days_back = whole("days_back", 1, 1, 30, "Days back")
+    time_budget = whole("time_budget", 240, 10, 3600, "Run time budget")
+    raw_categories = params.get("log_categories") or ""
+    categories = frozenset(c.strip() for c in str(raw_categories).replace(",", "|").split("|") if c.strip())
+    known = set(load_stream_categories().values()) | {"other"}
+    unknown = sorted(categories - known)
+    if unknown:
+        raise ConfigurationError(f"Unknown Auth0 log categories: {', '.join(unknown)}.")
+    return CollectorOptions(start_from, days_back, categories or None, float(time_budget))
+
+
+def run_logs_input(
+    stanza: str,
+    params: Mapping[str, Any],
+    event_writer: Any,
+    account: TenantAccount,
+    settings: ClientSettings,
+    store: Any,
+    logger: logging.Logger,
+    client: Optional[Auth0Client] = None,
+) -> RunSummary:
+    """One run of one input: collect, write, checkpoint; report to UCC's monitoring dashboard."""
+    from solnlib import log as solnlib_log
+
+    options = collector_options_from(params)
+    index = params.get("index") or None
+    client = client or Auth0Client(account.domain, account.credentials, settings, logger=logger)
+    sink = EventSink(
+        event_writer, index, host=account.domain, source=f"auth0://{account.domain}", sourcetype=LOGS_SOURCETYPE
+    )
+    collector = LogsCollector(client, store, sink, options, logger, type_categories=load_stream_categories())
+    try:
+        summary = collector.run()
+    finally:
+        # Whatever was flushed before a failure was delivered and is reported as such.
+        if sink.events_written:
+            solnlib_log.events_ingested(
+                logger,
+                stanza,
+                LOGS_SOURCETYPE,
+                sink.events_written,
+                index or "default",
+                account=account.name,
+                host=account.domain,
+            )
+        client.close()
+    logger.info(
+        "Run finished for %s: %d events, %d pages, %d filtered, %d duplicates dropped, checkpoint %s, stopped: %s",
+        account.domain,
+        summary.events_written,
+        summary.pages,
+        summary.logs_filtered,
+        summary.duplicates_dropped,
+        summary.last_log_id,
+        summary.stopped_because,
+    )
+    return summary
+
+
+def _logger_for(input_name: str, session_key: Optional[str]) -> logging.Logger:
+    from solnlib import conf_manager
+    from solnlib import log as solnlib_log
+
+    logger = solnlib_log.Logs().get_logger(f"ta_auth0_logs_{input_name}")
+    if session_key:
+        try:
+            logger.setLevel(
+                conf_manager.get_log_level(
+                    logger=logger, session_key=session_key, app_name=ADDON_NAME, conf_name=SETTINGS_CONF
+                )
+            )
+        except Exception:  # the logging tab is optional; INFO is the default
+            logger.setLevel(logging.INFO)
+    return logger
+
+
+def validate_input(definition: Any) -> None:
+    collector_options_from(definition.parameters)
+
+
+def stream_events(inputs: Any, event_writer: Any) -> None:
+    from solnlib import log as solnlib_log
+
+    from .checkpoint import KVStoreCheckpointStore
+
+    session_key = inputs.metadata["session_key"]
+    for stanza, params in inputs.inputs.items():
+        input_name = input_name_of(stanza)
+        logger = _logger_for(input_name, session_key)
+        solnlib_log.modular_input_start(logger, input_name)
+        try:
+            account = load_account(session_key, params.get("account") or "")
+            settings = load_settings(session_key)
+            store = KVStoreCheckpointStore(input_name, session_key, ADDON_NAME, CHECKPOINT_COLLECTION)
+            run_logs_input(stanza, params, event_writer, account, settings, store, logger)
+        except Auth0AddonError as error:
+            solnlib_log.log_exception(logger, error, error.category, msg_before=f"Input {input_name}: {error}")
+        except Exception as error:  # report, then let the next input run
+            solnlib_log.log_exception(logger, error, "Unexpected Error", msg_before=f"Input {input_name} failed:")
+        solnlib_log.modular_input_end(logger, input_name)
