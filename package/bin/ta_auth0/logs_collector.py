@@ -180,6 +180,8 @@ class LogsCollector:
         first = min(found, key=lambda log: log["log_id"])
         if self._wanted(first):
             summary.events_written += self.sink.write_page([first])
+        else:
+            summary.logs_filtered += 1
         self.store.save(self._state(first["log_id"], first.get("date")))
         summary.last_log_id = first["log_id"]
         self.logger.info("First run starts at log %s (%s)", first["log_id"], first.get("date"))
