@@ -1,7 +1,7 @@
 """Saving an account: a token and one logs request, each failure named (ta_auth0.account_validation)."""
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DOMAIN, JWT_CLIENT_ID, make_tenant
+from sim_harness import CLIENT_ID, CLIENT_SECRET, DOMAIN, JWT_CLIENT_ID, make_tenant
 
 from ta_auth0.account_validation import check_account
 from ta_auth0.config import account_from, client_settings_from

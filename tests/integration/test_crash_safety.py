@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 
-from conftest import CLIENT_ID, CLIENT_SECRET, DOMAIN, make_tenant
+from sim_harness import CLIENT_ID, CLIENT_SECRET, DOMAIN, make_tenant
 
 from tools.modinput_stream import parse_events
 

@@ -5,7 +5,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DOMAIN, JWT_CLIENT_ID, make_tenant
+from sim_harness import CLIENT_ID, CLIENT_SECRET, DOMAIN, JWT_CLIENT_ID, make_tenant
 
 from ta_auth0.errors import RetriesExhaustedError
 from tools.auth0_sim import FaultPlan, RateLimitPolicy
@@ -224,6 +224,7 @@ def test_duplicate_and_malformed_logs_in_a_page(harness_for, caplog):
     summary = RunSummary()
     page = [good[4], {"log_id": good[4]["log_id"] + "9", "type": "s"}, {"log_id": good[4]["log_id"] + "9"},
             {"type": "s", "description": "no id"}, "garbage"]  # fmt: skip
+    page = [(log, json.dumps(log, separators=(",", ":"))) for log in page]
     with caplog.at_level(logging.ERROR):
         newest, _ = collector._deliver(page, good[4]["log_id"], summary)
     assert newest == good[4]["log_id"] + "9"

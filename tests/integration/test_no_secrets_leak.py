@@ -5,7 +5,7 @@ import json
 import logging
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DOMAIN, JWT_CLIENT_ID, make_tenant
+from sim_harness import CLIENT_ID, CLIENT_SECRET, DOMAIN, JWT_CLIENT_ID, make_tenant
 
 from tools.auth0_sim import FaultPlan
 

@@ -4,7 +4,7 @@ and one failing input neither stops the others nor loses its checkpoint."""
 import io
 from types import SimpleNamespace
 
-from conftest import CLIENT_ID, CLIENT_SECRET, DOMAIN, make_tenant
+from sim_harness import CLIENT_ID, CLIENT_SECRET, DOMAIN, make_tenant
 from splunklib.modularinput import EventWriter
 
 from ta_auth0 import logs_input

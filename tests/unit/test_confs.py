@@ -5,7 +5,7 @@ import os
 
 import pytest
 from addonfactory_splunk_conf_parser_lib import TABConfigParser
-from conftest import ROOT
+from support import ROOT
 
 DEFAULT = os.path.join(ROOT, "package", "default")
 #: Confs Splunk itself defines; anything else is ours and needs README/<name>.conf.spec.

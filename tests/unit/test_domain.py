@@ -43,7 +43,7 @@ def test_invalid_domains_say_what_is_wrong(value, says):
 def test_ui_regex_agrees_with_the_server_side_check():
     import re
 
-    from conftest import load_json
+    from support import load_json
 
     config = load_json("globalConfig.json")
     account = next(t for t in config["pages"]["configuration"]["tabs"] if t.get("name") == "account")

@@ -19,7 +19,7 @@ LOG = {
 
 
 def test_envelope_is_the_log_stream_shape():
-    env = envelope(LOG)
+    env = envelope(dict(LOG))
     assert list(env) == ["log_id", "data"]
     assert env["log_id"] == LOG["log_id"]
     assert "_id" not in env["data"]
@@ -46,21 +46,24 @@ def _parse_stream(text):
 
 
 def _shape(element):
-    return element.tag, element.attrib, (element.text or "").strip(), [_shape(child) for child in element]
+    text = (element.text or "").strip()
+    if element.tag == "data":
+        text = json.loads(text)  # the same JSON, however its characters are escaped
+    return element.tag, element.attrib, text, [_shape(child) for child in element]
 
 
 def test_sink_writes_what_splunklib_writes():
     ours = io.StringIO()
     sink = EventSink(EventWriter(output=ours), "auth0", host="acme.us.auth0.com", source="auth0://acme.us.auth0.com",
                      sourcetype="auth0:logs")  # fmt: skip
-    assert sink.write_page([LOG, LOG]) == 2
+    assert sink.write_page([(dict(LOG), None), (dict(LOG), json.dumps(LOG, separators=(",", ":")))]) == 2
 
     reference = io.StringIO()
     writer = EventWriter(output=reference)
     for _ in range(2):
         writer.write_event(
             Event(
-                data=json.dumps(envelope(LOG), ensure_ascii=False, separators=(",", ":")),
+                data=json.dumps(envelope(dict(LOG)), ensure_ascii=False, separators=(",", ":")),
                 time=epoch_seconds(LOG["date"]),
                 index="auth0",
                 host="acme.us.auth0.com",
@@ -77,7 +80,7 @@ def test_sink_writes_what_splunklib_writes():
 def test_sink_without_time_lets_splunk_choose():
     out = io.StringIO()
     EventSink(EventWriter(output=out), None, host="h", source="s", sourcetype="auth0:logs").write_page(
-        [{"log_id": "1", "type": "s"}]
+        [({"log_id": "1", "type": "s"}, None)]
     )
     event = _parse_stream(out.getvalue())[0]
     assert event.find("time") is None
@@ -92,11 +95,41 @@ class _AsciiOnlyStream(io.StringIO):
         return super().write(text)
 
 
+def test_page_parsing_keeps_each_logs_text():
+    from ta_auth0.events import parse_log_page
+
+    page = b' [ {"log_id":"1","a":[1,{"b":"]"}]} ,\n{"log_id":"2","s":"x\\u00fc\\"y"} ] '
+    entries = parse_log_page(page)
+    assert [log["log_id"] for log, _ in entries] == ["1", "2"]
+    assert [json.loads(raw) for _, raw in entries] == [log for log, _ in entries]
+    assert parse_log_page(b"[]") == []
+    assert parse_log_page(b'{"statusCode": 400}') == {"statusCode": 400}
+    for broken in (b'[{"log_id":"1"}', b'[{"log_id":"1"} {"log_id":"2"}]', b'[{"log_id":"1"}] x', b"\xff[]"):
+        try:
+            parse_log_page(broken)
+        except ValueError:
+            continue
+        raise AssertionError(f"accepted {broken!r}")
+
+
+def test_fast_path_drops_a_trailing_id_alias_and_matches_the_slow_path():
+    log = {"log_id": "900123", "date": "2025-03-15T18:08:04.365Z", "type": "s", "_id": "900123"}
+    raw = json.dumps(log, separators=(",", ":"))
+    sink = EventSink(EventWriter(output=io.StringIO()), None, host="h", source="s", sourcetype="auth0:logs")
+    fast = sink._data_text(dict(log), raw)
+    slow = sink._data_text(dict(log), None)
+    assert fast == slow == '{"log_id":"900123","data":{"log_id":"900123","date":"2025-03-15T18:08:04.365Z","type":"s"}}'
+    first = {"_id": "900123", **{k: v for k, v in log.items() if k != "_id"}}
+    assert json.loads(sink._data_text(dict(first), json.dumps(first))) == json.loads(slow)
+    with_id = dict(log, id="900123")
+    assert "id" not in json.loads(sink._data_text(with_id, json.dumps(with_id)))["data"]
+
+
 def test_lone_surrogates_are_escaped_not_lost():
     out = _AsciiOnlyStream()
     sink = EventSink(EventWriter(output=out), None, host="h", source="s", sourcetype="auth0:logs")
     logs = [{"log_id": "1", "user_name": "bad \ud800 name"}, {"log_id": "2", "user_name": "müller"}]
-    assert sink.write_page(logs) == 2
+    assert sink.write_page([(log, None) for log in logs]) == 2
     events = _parse_stream(out.getvalue())
     assert [json.loads(e.find("data").text)["data"]["user_name"] for e in events] == ["bad \ud800 name", "müller"]
     assert "müller" in out.getvalue()  # only the broken log is escaped

@@ -3,7 +3,7 @@
 import ast
 import os
 
-from conftest import ROOT, load_json
+from support import ROOT, load_json
 
 CONFIG = load_json("globalConfig.json")
 BIN = os.path.join(ROOT, "package", "bin")

@@ -35,7 +35,7 @@ class Bucket:
         reset = math.ceil(now + (self.limit - self.tokens) / self.rate)
         headers = {
             "x-ratelimit-limit": str(self.limit),
-            "x-ratelimit-remaining": str(int(self.tokens)),
+            "x-ratelimit-remaining": str(math.floor(self.tokens)),
             "x-ratelimit-reset": str(reset),
         }
         return status, headers

@@ -7,7 +7,6 @@ the crash tests outside Splunk and writes atomically (temp file, fsync, rename).
 
 import json
 import os
-import tempfile
 from typing import Any, Dict, Optional
 
 from .errors import ConfigurationError
@@ -53,6 +52,7 @@ class KVStoreCheckpointStore:
 class FileCheckpointStore:
     def __init__(self, path: str):
         self.path = path
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
     def load(self) -> Optional[Dict[str, Any]]:
         try:
@@ -67,19 +67,16 @@ class FileCheckpointStore:
         return validate_state(state, self.path)
 
     def save(self, state: Dict[str, Any]) -> None:
-        directory = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", dir=directory)
+        """Write a temporary file beside the checkpoint, fsync it, rename it over the checkpoint:
+        a crash at any point leaves the old or the new state, never a torn one."""
+        tmp = self.path + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(state, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+            os.write(fd, json.dumps(state).encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
 
     def delete(self) -> None:
         try:

@@ -157,6 +157,7 @@ class Auth0Client:
         self._session.trust_env = False  # the Proxy tab, not the environment, decides
         if self.settings.proxy_url:
             self._session.proxies = {"http": self.settings.proxy_url, "https": self.settings.proxy_url}
+        self._timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         self._token: Optional[str] = None
         self._token_expires_at = 0.0
         self._private_key: Optional[private_key_jwt.RSAPrivateKey] = None
@@ -214,10 +215,12 @@ class Auth0Client:
     def _fetch_token(self) -> None:
         def send() -> requests.Response:
             self.stats["token_requests"] += 1
+            # The token endpoint gets no bearer token of ours.
             return self._session.post(
                 f"{self.base_url}/oauth/token",
                 data=self._token_form(),
-                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                headers={"Authorization": None},
+                timeout=self._timeout,
                 allow_redirects=False,
             )
 
@@ -293,7 +296,7 @@ class Auth0Client:
                     self.stats["rate_limited"] += 1
                     wait = pacer.observe_rejection(response.headers, sent_at, received_at)
                     raise _Transient("Auth0 rate limit reached (HTTP 429)", wait + random.uniform(0.1, 1.0))
-                pacer.observe(response.headers, sent_at, received_at)
+                pacer.observe(response.headers, sent_at, received_at, spent_token=response.status_code < 300)
                 if response.status_code in _RETRYABLE_STATUS:
                     raise _Transient(f"Auth0 answered HTTP {response.status_code}")
                 return response
@@ -321,8 +324,15 @@ class Auth0Client:
                 )
                 self._sleep_within_deadline(wait, f"retrying the {what} request")
 
-    def get(self, path: str, params: Optional[Mapping[str, Any]] = None, url: Optional[str] = None) -> ApiResponse:
-        """GET a Management API path (or a full ``next`` URL on this tenant) and return its JSON."""
+    def get(
+        self,
+        path: str,
+        params: Optional[Mapping[str, Any]] = None,
+        url: Optional[str] = None,
+        parse: Callable[[bytes], Any] = json.loads,
+    ) -> ApiResponse:
+        """GET a Management API path (or a full ``next`` URL on this tenant) and return its body as
+        ``parse`` reads it (JSON by default; a ValueError means a malformed body, asked for again)."""
         target = url or f"{self.base_url}{path}" + (f"?{urlencode(params)}" if params else "")
         if not target.startswith(self.base_url + "/"):
             raise InvalidResponseError(f"Refusing to follow a link off the tenant: {target[:200]}")
@@ -331,12 +341,8 @@ class Auth0Client:
         while True:
 
             def send() -> requests.Response:
-                return self._session.get(
-                    target,
-                    headers={"Authorization": f"Bearer {self.access_token()}"},
-                    timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                    allow_redirects=False,
-                )
+                self._session.headers["Authorization"] = f"Bearer {self.access_token()}"
+                return self._session.get(target, timeout=self._timeout, allow_redirects=False)
 
             response = self._with_retries("Management API", send, self.api_pacer)
             status = response.status_code
@@ -348,7 +354,7 @@ class Auth0Client:
             if status != 200:
                 raise self._api_failure(response, target)
             try:
-                body = json.loads(response.content)
+                body = parse(response.content)
             except ValueError:
                 invalid_bodies += 1
                 if invalid_bodies > 3:

@@ -12,34 +12,111 @@ is written as UTF-8 rather than as ``&#NNN;`` references; both mean the same to 
 
 import calendar
 import json
+import re
 from datetime import datetime
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from xml.sax.saxutils import escape
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 
 
+_decoder = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def parse_log_page(content: bytes) -> Any:
+    """A page of ``GET /api/v2/logs``: a list of ``(log, raw JSON text of that log)``, decoded once.
+
+    Keeping each log's own text lets the envelope reuse it instead of encoding the log again.
+    A body that is not a JSON array is returned as parsed (the caller rejects its shape); a
+    malformed body raises ValueError, as ``json.loads`` would.
+    """
+    text = content.decode("utf-8")
+    index = _WHITESPACE.match(text, 0).end()
+    if text[index : index + 1] != "[":
+        return json.loads(text)
+    index = _WHITESPACE.match(text, index + 1).end()
+    entries: List[Tuple[Any, Optional[str]]] = []
+    if text[index : index + 1] == "]":
+        index += 1
+    else:
+        raw_decode = _decoder.raw_decode
+        skip = _WHITESPACE.match
+        append = entries.append
+        while True:
+            value, stop = raw_decode(text, index)
+            append((value, text[index:stop]))
+            separator = text[stop : stop + 1]
+            if separator == ",":  # compact JSON: the usual case, no regex needed
+                index = stop + 1
+                if text[index : index + 1] in (" ", "\n", "\r", "\t"):
+                    index = skip(text, index).end()
+                continue
+            index = skip(text, stop).end()
+            separator = text[index : index + 1]
+            index = skip(text, index + 1).end()
+            if separator == "]":
+                break
+            if separator != ",":
+                raise ValueError(f"malformed JSON array at character {index}")
+    if text[index:].strip():
+        raise ValueError("extra data after the JSON array")
+    return entries
+
+
 def envelope(log: Dict[str, Any]) -> Dict[str, Any]:
+    """The Log Streams envelope around ``log``, whose ``_id``/``id`` aliases of log_id are removed
+    (in place: the page's dicts belong to the collector)."""
     log_id = log.get("log_id") or log.get("_id")
-    data = log
-    if "_id" in log or "id" in log:
-        data = {k: v for k, v in log.items() if not (k in ("_id", "id") and v == log_id)}
-        if "log_id" not in data:
-            data["log_id"] = log_id
-    return {"log_id": log_id, "data": data}
+    if "_id" in log and log["_id"] == log_id:
+        del log["_id"]
+    if "id" in log and log["id"] == log_id:
+        del log["id"]
+    if "log_id" not in log:
+        log["log_id"] = log_id
+    return {"log_id": log_id, "data": log}
+
+
+_DAY_CACHE: Dict[str, int] = {}
+
+
+def _whole_seconds(prefix: str) -> Optional[int]:
+    """UTC epoch seconds of ``YYYY-MM-DDTHH:MM:SS`` (midnight of each day is cached)."""
+    if prefix[4] != "-" or prefix[7] != "-" or prefix[10] not in "T " or prefix[13] != ":" or prefix[16] != ":":
+        return None
+    day = prefix[:10]
+    midnight = _DAY_CACHE.get(day)
+    try:
+        if midnight is None:
+            year, month, mday = int(day[0:4]), int(day[5:7]), int(day[8:10])
+            if not (1 <= month <= 12 and 1 <= mday <= 31):
+                return None
+            midnight = calendar.timegm((year, month, mday, 0, 0, 0, 0, 0, 0))
+            if len(_DAY_CACHE) > 1024:
+                _DAY_CACHE.clear()
+            _DAY_CACHE[day] = midnight
+        hour, minute, second = int(prefix[11:13]), int(prefix[14:16]), int(prefix[17:19])
+    except ValueError:
+        return None
+    if hour > 23 or minute > 59 or second > 60:
+        return None
+    return midnight + hour * 3600 + minute * 60 + second
 
 
 def epoch_seconds(date_value: Any) -> Optional[str]:
     """``data.date`` (ISO 8601 UTC with milliseconds) as the ``<time>`` text, e.g. ``1741975684.365``."""
     if not isinstance(date_value, str) or len(date_value) < 19:
         return None
-    try:
-        whole = datetime.strptime(date_value[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
+    whole = _whole_seconds(date_value[:19])
+    if whole is None:
         return None
-    millis = 0
     rest = date_value[19:]
+    if rest == "Z":
+        return "%d.000" % whole
+    if len(rest) == 5 and rest[0] == "." and rest[4] == "Z" and rest[1:4].isdigit():  # the usual .mmmZ
+        return "%d.%s" % (whole, rest[1:4])
+    millis = 0
     if rest.startswith("."):
         digits = ""
         for ch in rest[1:]:
@@ -54,7 +131,7 @@ def epoch_seconds(date_value: Any) -> Optional[str]:
         except ValueError:
             return None
         return "%.3f" % parsed.timestamp()
-    return "%d.%03d" % (calendar.timegm(whole.timetuple()), millis)
+    return "%d.%03d" % (whole, millis)
 
 
 class EventSink:
@@ -75,15 +152,29 @@ class EventSink:
         self.events_written = 0
         self._dumps = _dumps
 
-    def render(self, log: Dict[str, Any]) -> str:
-        data = escape(self._dumps(envelope(log)))
+    def _data_text(self, log: Dict[str, Any], raw: Optional[str]) -> str:
+        """The envelope's JSON. Fast path: the log's own text from the page, when it is certain that
+        only a trailing ``_id`` alias has to go; otherwise the log is encoded again."""
+        log_id = log.get("log_id")
+        if raw is not None and isinstance(log_id, str) and log.get("id") != log_id:
+            quoted = '"%s"' % log_id if log_id.isdigit() else self._dumps(log_id)
+            if "_id" not in log:
+                return '{"log_id":%s,"data":%s}' % (quoted, raw)
+            if log["_id"] == log_id and raw.endswith(',"_id":%s}' % quoted):
+                return '{"log_id":%s,"data":%s}' % (quoted, raw[: -len(quoted) - 8] + "}")
+        return self._dumps(envelope(log))
+
+    def render(self, log: Dict[str, Any], raw: Optional[str] = None) -> str:
+        data = self._data_text(log, raw)
+        if "&" in data or "<" in data or ">" in data:
+            data = escape(data)
         time_text = epoch_seconds(log.get("date"))
         if time_text is None:
             return '<event unbroken="1">%s<data>%s</data><done /></event>' % (self._head, data)
         return '<event unbroken="1"><time>%s</time>%s<data>%s</data><done /></event>' % (time_text, self._head, data)
 
-    def _render_ascii_safe(self, log: Dict[str, Any]) -> str:
-        text = self.render(log)
+    def _render_ascii_safe(self, log: Dict[str, Any], raw: Optional[str]) -> str:
+        text = self.render(log, raw)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
@@ -95,10 +186,9 @@ class EventSink:
                 self._dumps = saved
         return text
 
-    def write_page(self, logs: Iterable[Dict[str, Any]]) -> int:
-        """Write the logs and flush them to splunkd; return how many were written."""
-        logs_list = logs if isinstance(logs, list) else list(logs)
-        rendered = [self.render(log) for log in logs_list]
+    def write_page(self, entries: Sequence[Tuple[Dict[str, Any], Optional[str]]]) -> int:
+        """Write ``(log, raw text or None)`` entries and flush them to splunkd; return how many."""
+        rendered = [self.render(log, raw) for log, raw in entries]
         if not rendered:
             return 0
         if not self.event_writer.header_written:
@@ -110,7 +200,7 @@ class EventSink:
         except UnicodeEncodeError:
             # A lone surrogate (from a \ud8xx escape in Auth0's JSON) cannot be written as UTF-8;
             # such a log is written with JSON escapes instead of being lost.
-            self._out.write("".join(self._render_ascii_safe(log) for log in logs_list))
+            self._out.write("".join(self._render_ascii_safe(log, raw) for log, raw in entries))
         self._out.flush()
         self.events_written += len(rendered)
         return len(rendered)

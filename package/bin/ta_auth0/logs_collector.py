@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 from .client import Auth0Client
 from .errors import DeadlineReached, InvalidResponseError
-from .events import EventSink
+from .events import EventSink, parse_log_page
 
 LOGS_PATH = "/api/v2/logs"
 PAGE_SIZE = 100  # Auth0's maximum for take and per_page
@@ -99,12 +99,13 @@ class LogsCollector:
         self.clock = clock
 
     # -- Management API calls ------------------------------------------------------------------
-    def fetch_page(self, from_id: str, next_url: Optional[str]) -> Tuple[List[Any], Optional[str]]:
-        """One checkpoint-mode page after ``from_id``: (logs, the Link rel=next URL)."""
+    def fetch_page(self, from_id: str, next_url: Optional[str]) -> Tuple[List[Tuple[Any, str]], Optional[str]]:
+        """One checkpoint-mode page after ``from_id``: ((log, its JSON text) pairs, the Link rel=next URL)."""
         if next_url and parse_qs(urlparse(next_url).query).get("from") == [from_id]:
-            response = self.client.get(LOGS_PATH, url=next_url)
+            response = self.client.get(LOGS_PATH, url=next_url, parse=parse_log_page)
         else:
-            response = self.client.get(LOGS_PATH, {"from": from_id, "take": self.options.page_size})
+            params = {"from": from_id, "take": self.options.page_size}
+            response = self.client.get(LOGS_PATH, params, parse=parse_log_page)
         if not isinstance(response.body, list):
             raise InvalidResponseError(
                 f"Auth0 answered GET {LOGS_PATH} on {self.client.domain} with a {type(response.body).__name__}, "
@@ -179,7 +180,7 @@ class LogsCollector:
         # Logs are ordered by log_id, not date: start at the lowest id among the earliest logs.
         first = min(found, key=lambda log: log["log_id"])
         if self._wanted(first):
-            summary.events_written += self.sink.write_page([first])
+            summary.events_written += self.sink.write_page([(first, None)])
         else:
             summary.logs_filtered += 1
         self.store.save(self._state(first["log_id"], first.get("date")))
@@ -239,14 +240,14 @@ class LogsCollector:
             self.logger.info("Stopping for this interval: %s", reached)
         return summary
 
-    def _deliver(self, page: List[Any], last_id: str, summary: RunSummary) -> Tuple[str, Optional[str]]:
+    def _deliver(self, page: List[Tuple[Any, str]], last_id: str, summary: RunSummary) -> Tuple[str, Optional[str]]:
         """Write a page's new logs in log_id order, flushed; return the checkpoint it reaches (id, date)."""
         with_id = []
-        deliver = []
-        for position, log in enumerate(page):
+        deliver: List[Tuple[Any, Optional[str]]] = []
+        for position, (log, raw) in enumerate(page):
             log_id = log.get("log_id") if isinstance(log, dict) else None
             if isinstance(log_id, str) and log_id:
-                with_id.append(log)
+                with_id.append((log_id, log, raw))
                 continue
             # Never dropped: written for an analyst to see, and logged so the admin knows.
             self.logger.error(
@@ -255,16 +256,16 @@ class LogsCollector:
                 self.client.domain,
                 log,
             )
-            deliver.append(log if isinstance(log, dict) else {"log_id": None, "value": log})
-        with_id.sort(key=lambda log: log["log_id"])
+            deliver.append((log, raw) if isinstance(log, dict) else ({"log_id": None, "value": log}, None))
+        with_id.sort(key=lambda entry: entry[0])
         newest_id, newest_date = last_id, None
-        for log in with_id:
-            if log["log_id"] <= newest_id:
+        for log_id, log, raw in with_id:
+            if log_id <= newest_id:
                 summary.duplicates_dropped += 1
                 continue
-            newest_id, newest_date = log["log_id"], log.get("date")
+            newest_id, newest_date = log_id, log.get("date")
             if self._wanted(log):
-                deliver.append(log)
+                deliver.append((log, raw))
             else:
                 summary.logs_filtered += 1
         summary.events_written += self.sink.write_page(deliver)

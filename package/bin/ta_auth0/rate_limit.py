@@ -9,8 +9,9 @@ full again). The pacer turns them into two constraints and waits for the stricte
 * the **sustained rate**: the add-on spends at most ``share`` of the refill rate, through a token
   bucket of its own sized ``share * limit``.
 
-The refill rate is not sent; it is bounded from each response as ``(limit - remaining) /
-(reset - sent_at)``. ``reset`` is rounded up to whole seconds, so each bound is a lower bound and the
+The refill rate is not sent; it is bounded from each response as ``(limit - remaining - 1) /
+(reset - sent_at)``: ``remaining`` counts whole tokens (so more than ``limit - remaining - 1`` are
+missing) and ``reset`` is rounded up to whole seconds, so each bound is a lower bound and the
 largest of recent bounds is a safe, quickly converging estimate. ``sent_at`` (before the server
 saw the request) keeps the estimate on the safe side too. A clock offset to the server, taken from
 the ``Date`` header, corrects ``reset`` when the local clock is off by more than two seconds.
@@ -22,7 +23,7 @@ returns.
 import collections
 import email.utils
 import math
-from typing import Deque, Mapping, Optional
+from typing import Deque, Mapping, Optional, Tuple
 
 #: How many recent lower bounds of the refill rate are kept.
 _RATE_WINDOW = 64
@@ -64,6 +65,9 @@ class RateLimitPacer:
         self._own_updated_at: Optional[float] = None
         self._clock_offset = 0.0
         self.requests_observed = 0
+        # (sent_at, received_at, remaining, tokens spent so far) of recent accepted requests.
+        self._history: Deque[Tuple[float, float, int, int]] = collections.deque(maxlen=_RATE_WINDOW)
+        self._spent = 0
 
     # -- estimates ---------------------------------------------------------------------------
     @property
@@ -77,7 +81,7 @@ class RateLimitPacer:
             return 0
         return math.ceil(self.state.limit * (1.0 - self.share) - 1e-9)
 
-    def observe(self, headers: Mapping[str, str], sent_at: float, received_at: float) -> None:
+    def observe(self, headers: Mapping[str, str], sent_at: float, received_at: float, spent_token: bool = True) -> None:
         """Record the rate-limit headers of a response to a request sent at ``sent_at`` (local clock)."""
         self.requests_observed += 1
         date = headers.get("date") or headers.get("Date")
@@ -97,20 +101,42 @@ class RateLimitPacer:
             self._spend_own_token(sent_at)
             return
         remaining = max(0, min(remaining, limit))
+        if self.state is not None and self.state.limit != limit:
+            self._history.clear()
+            self._rate_bounds.clear()
         reset_local = reset + self._clock_offset
         self.state = RateLimitState(limit, remaining, reset_local, received_at)
-        missing = limit - remaining
+        # remaining is whole tokens (rounded down), so at least limit - remaining - 1 are missing.
+        missing = limit - remaining - 1
         if missing > 0 and reset_local > sent_at:
-            self._rate_bounds.append(missing / (reset_local - sent_at))
+            self._add_rate_bound(missing / (reset_local - sent_at))
+        if spent_token:
+            # Between an earlier response and this one the bucket gained more than
+            # remaining - earlier remaining - 1 + tokens spent since: a tighter bound over a long span.
+            self._spent += 1
+            if self._history:
+                first_sent, _, first_remaining, first_spent = self._history[0]
+                gained = remaining - first_remaining - 1 + (self._spent - first_spent)
+                if gained > 0 and received_at > first_sent:
+                    self._add_rate_bound(gained / (received_at - first_sent))
+            self._history.append((sent_at, received_at, remaining, self._spent))
         if self._own_updated_at is None:
             # First sight of the bucket: the add-on's own share of it, less what is already spent.
             self._own_tokens = min(self._own_capacity(), float(remaining) + 1.0)
             self._own_updated_at = sent_at
         self._spend_own_token(sent_at)
 
+    def _add_rate_bound(self, bound: float) -> None:
+        # Only bounds above the estimate inform it; smaller ones would just push good ones out.
+        if not self._rate_bounds or bound > max(self._rate_bounds):
+            self._rate_bounds.append(bound)
+
     def observe_rejection(self, headers: Mapping[str, str], sent_at: float, received_at: float) -> float:
-        """Record a 429 and return how long to wait before the same request may be retried."""
-        self.observe(headers, sent_at, received_at)
+        """Record a 429 and return how long to wait before the same request may be retried.
+        The estimates are dropped: the limit changed, or something else spends the bucket."""
+        self._rate_bounds.clear()
+        self._history.clear()
+        self.observe(headers, sent_at, received_at, spent_token=False)
         self._own_tokens = 0.0
         if self.state is not None and self.state.reset_at > received_at:
             return self.state.reset_at - received_at
@@ -150,6 +176,8 @@ class RateLimitPacer:
         needed = self.reserve + 1 - server_tokens
         if needed > 0 and rate:
             delay = needed / rate
+        if self.share >= 1.0:
+            return delay  # the whole bucket may be used: the server's tokens are the only limit
         self._refill_own(now)
         if self._own_tokens < 1.0 and rate:
             delay = max(delay, (1.0 - self._own_tokens) / (rate * self.share))
