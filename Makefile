@@ -12,7 +12,7 @@ VERSION = $(shell $(PYTHON) -c 'import json;print(json.load(open("globalConfig.j
 SPL = dist/$(ADDON)-$(VERSION).spl
 APPINSPECT_TAGS := cloud aarch64_compatibility future
 
-.PHONY: help venv lint unit build package appinspect test bench demo clean
+.PHONY: help venv lint unit compat build package appinspect test bench demo clean
 
 help:
 	@echo "make package  - build dist/$(ADDON)-<version>.spl and run AppInspect (cloud, aarch64, future)"
@@ -36,6 +36,10 @@ lint: venv
 unit: venv
 	$(PY) -m pytest tests || [ $$? -eq 5 ]
 
+# The shipped code's tests on Splunk's own Python versions (3.9 and 3.13): see tools/compat.py.
+compat: venv
+	$(PY) tools/compat.py
+
 build: venv
 	rm -rf output
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/ucc-gen build --source package --config globalConfig.json \
@@ -53,7 +57,7 @@ package: build
 appinspect: venv
 	$(PY) tools/appinspect_gate.py $(SPL) --tags $(APPINSPECT_TAGS) --report-dir dist
 
-test: lint unit package
+test: lint unit compat package
 
 bench: venv
 	$(PY) -m tools.bench
