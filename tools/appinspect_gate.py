@@ -10,7 +10,7 @@ from typing import Dict, List
 
 BLOCKING = ("failure", "error", "future_failure")
 #: Files that are ours: no AppInspect finding of any level may point at them.
-OWN_CODE_PREFIXES = ("bin/ta_auth0/", "bin/auth0_", "bin/ta_auth0_")
+OWN_CODE_PREFIXES = ("bin/ta_auth0/", "bin/auth0", "bin/ta_auth0_")
 COUNTED = ("failure", "error", "future_failure", "warning", "manual_check", "success", "not_applicable", "skipped")
 
 

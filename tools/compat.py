@@ -21,6 +21,11 @@ TESTS = [
     "tests/unit/test_config.py",
     "tests/integration/test_logs_input.py",
     "tests/integration/test_account_validation.py",
+    "tests/unit/watchlist/test_watchlist_semantics.py",
+    "tests/unit/watchlist/test_watchlist_scp.py",
+    "tests/unit/watchlist/test_watchlist_protocol.py",
+    "tests/unit/watchlist/test_watchlist_recording.py",
+    "tests/integration/watchlist/test_watchlist_kvstore.py",
 ]
 
 
