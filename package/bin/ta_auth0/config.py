@@ -59,7 +59,8 @@ def account_from(name: str, fields: Mapping[str, Any]) -> TenantAccount:
     )
 
 
-def _whole_number(fields: Mapping[str, Any], key: str, default: int, low: int, high: int, label: str) -> int:
+def whole_number(fields: Mapping[str, Any], key: str, default: int, low: int, high: int, label: str) -> int:
+    """``fields[key]`` as a whole number in [low, high], the default when empty; errors name ``label``."""
     raw = fields.get(key)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return default
@@ -96,8 +97,8 @@ def client_settings_from(
     advanced: Optional[Mapping[str, Any]], proxy: Optional[Mapping[str, Any]] = None
 ) -> ClientSettings:
     advanced = advanced or {}
-    share = _whole_number(advanced, "rate_limit_share", DEFAULT_RATE_LIMIT_SHARE, 1, 100, "Rate-limit share")
-    timeout = _whole_number(advanced, "request_timeout", DEFAULT_REQUEST_TIMEOUT, 5, 300, "Request timeout")
+    share = whole_number(advanced, "rate_limit_share", DEFAULT_RATE_LIMIT_SHARE, 1, 100, "Rate-limit share")
+    timeout = whole_number(advanced, "request_timeout", DEFAULT_REQUEST_TIMEOUT, 5, 300, "Request timeout")
     ca_bundle = _text(advanced.get("ca_bundle_path")) or None
     return ClientSettings(
         rate_limit_share=share / 100.0,

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional
 
 from . import ADDON_NAME, CHECKPOINT_COLLECTION, LOGS_SOURCETYPE, SETTINGS_CONF
 from .client import Auth0Client, ClientSettings
-from .config import TenantAccount, load_account, load_settings
+from .config import TenantAccount, load_account, load_settings, whole_number
 from .errors import Auth0AddonError, ConfigurationError
 from .events import EventSink
 from .log_types import load_stream_categories
@@ -29,20 +29,8 @@ def collector_options_from(params: Mapping[str, Any]) -> CollectorOptions:
     if start_from not in (START_NOW, START_EARLIEST, START_DAYS_BACK):
         raise ConfigurationError(f"'First run starts at' must be now, earliest or days_back, not {start_from!r}.")
 
-    def whole(key: str, default: int, low: int, high: int, label: str) -> int:
-        raw = params.get(key)
-        if raw is None or str(raw).strip() == "":
-            return default
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise ConfigurationError(f"{label} must be a whole number, not {raw!r}.") from None
-        if not low <= value <= high:
-            raise ConfigurationError(f"{label} must be from {low} to {high}, not {value}.")
-        return value
-
-    days_back = whole("days_back", 1, 1, 30, "Days back")
-    time_budget = whole("time_budget", 240, 10, 3600, "Run time budget")
+    days_back = whole_number(params, "days_back", 1, 1, 30, "Days back")
+    time_budget = whole_number(params, "time_budget", 240, 10, 3600, "Run time budget")
     raw_categories = params.get("log_categories") or ""
     categories = frozenset(c.strip() for c in str(raw_categories).replace(",", "|").split("|") if c.strip())
     known = set(load_stream_categories().values()) | {"other"}
