@@ -41,11 +41,14 @@ def parse_log_page(content: bytes) -> Any:
     if text[index : index + 1] == "]":
         index += 1
     else:
-        raw_decode = _decoder.raw_decode
+        scan = _decoder.scan_once  # the C scanner behind json.loads, without raw_decode's wrapper
         skip = _WHITESPACE.match
         append = entries.append
         while True:
-            value, stop = raw_decode(text, index)
+            try:
+                value, stop = scan(text, index)
+            except StopIteration:
+                raise ValueError(f"malformed JSON value at character {index}") from None
             append((value, text[index:stop]))
             separator = text[stop : stop + 1]
             if separator == ",":  # compact JSON: the usual case, no regex needed
@@ -161,7 +164,7 @@ class EventSink:
             if "_id" not in log:
                 return '{"log_id":%s,"data":%s}' % (quoted, raw)
             if log["_id"] == log_id and raw.endswith(',"_id":%s}' % quoted):
-                return '{"log_id":%s,"data":%s}' % (quoted, raw[: -len(quoted) - 8] + "}")
+                return '{"log_id":%s,"data":%s}}' % (quoted, raw[: -len(quoted) - 8])
         return self._dumps(envelope(log))
 
     def render(self, log: Dict[str, Any], raw: Optional[str] = None) -> str:
