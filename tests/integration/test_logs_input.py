@@ -239,3 +239,23 @@ def test_secret_client_id_and_secret_never_reach_a_request_record(harness_for):
     blob = repr(harness.sim.stats.records)
     assert CLIENT_SECRET not in blob
     assert CLIENT_ID in blob
+
+
+def test_a_next_link_to_another_host_is_not_followed(harness_for, monkeypatch):
+    tenant = make_tenant(count=450)
+    harness = harness_for(tenant)
+    from ta_auth0 import logs_collector
+
+    original = logs_collector.LogsCollector.fetch_page
+    followed = []
+
+    def fetch_page(self, from_id, next_url):
+        if next_url:
+            next_url = next_url.replace(DOMAIN, "login.acme.example")  # e.g. a custom domain
+        followed.append(next_url)
+        return original(self, from_id, next_url)
+
+    monkeypatch.setattr(logs_collector.LogsCollector, "fetch_page", fetch_page)
+    harness.run()
+    assert any(followed)
+    assert harness.log_ids() == [log["log_id"] for log in tenant.visible_logs()]

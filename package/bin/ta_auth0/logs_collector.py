@@ -101,7 +101,14 @@ class LogsCollector:
     # -- Management API calls ------------------------------------------------------------------
     def fetch_page(self, from_id: str, next_url: Optional[str]) -> Tuple[List[Tuple[Any, str]], Optional[str]]:
         """One checkpoint-mode page after ``from_id``: ((log, its JSON text) pairs, the Link rel=next URL)."""
-        if next_url and parse_qs(urlparse(next_url).query).get("from") == [from_id]:
+        # Follow Link rel=next when it continues exactly after this checkpoint on this tenant's host;
+        # otherwise ask for the same page by parameters.
+        follow = (
+            next_url is not None
+            and next_url.startswith(self.client.base_url + "/")
+            and parse_qs(urlparse(next_url).query).get("from") == [from_id]
+        )
+        if follow:
             response = self.client.get(LOGS_PATH, url=next_url, parse=parse_log_page)
         else:
             params = {"from": from_id, "take": self.options.page_size}
