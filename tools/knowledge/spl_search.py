@@ -94,25 +94,27 @@ class _Parser:
         return token
 
     def parse(self) -> Predicate:
-        predicate = self.disjunction()
+        predicate = self.conjunction()
         if self.peek()[0] != "end":
             raise SearchError(f"unexpected {self.peek()[1]!r} in {self.search!r}")
         return predicate
 
-    def disjunction(self) -> Predicate:
-        parts = [self.conjunction()]
-        while self.peek() == ("word", "OR"):
-            self.take()
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else (lambda fields: any(part(fields) for part in parts))
-
+    # Splunk's search language evaluates NOT, then OR, then AND (explicit or implied):
+    # ``a b OR c`` means ``a AND (b OR c)``.
     def conjunction(self) -> Predicate:
-        parts = [self.negation()]
-        while self.peek()[0] not in ("end", "rparen") and self.peek() != ("word", "OR"):
+        parts = [self.disjunction()]
+        while self.peek()[0] not in ("end", "rparen"):
             if self.peek() == ("word", "AND"):
                 self.take()
-            parts.append(self.negation())
+            parts.append(self.disjunction())
         return parts[0] if len(parts) == 1 else (lambda fields: all(part(fields) for part in parts))
+
+    def disjunction(self) -> Predicate:
+        parts = [self.negation()]
+        while self.peek() == ("word", "OR"):
+            self.take()
+            parts.append(self.negation())
+        return parts[0] if len(parts) == 1 else (lambda fields: any(part(fields) for part in parts))
 
     def negation(self) -> Predicate:
         if self.peek() == ("word", "NOT"):
@@ -124,7 +126,7 @@ class _Parser:
     def atom(self) -> Predicate:
         kind, text = self.take()
         if kind == "lparen":
-            inner = self.disjunction()
+            inner = self.conjunction()
             if self.take()[0] != "rparen":
                 raise SearchError(f"missing ) in {self.search!r}")
             return inner

@@ -83,6 +83,10 @@ def test_eval_refuses_what_it_does_not_model():
             True,
         ),
         ("a=1 OR b=2", {"b": "2"}, True),
+        # OR binds tighter than the implied AND: a=1 AND (b=2 OR c=3)
+        ("a=1 b=2 OR c=3", {"a": "1", "c": "3"}, True),
+        ("a=1 b=2 OR c=3", {"c": "3"}, False),
+        ("a=1 AND b=2 OR c=3", {"c": "3"}, False),
         ("(`m` b=2)", {"a": "1", "b": "2"}, True),
     ],
 )

@@ -1,0 +1,106 @@
+"""``python -m tools.detections.replay``: every detection over a file of Log Streams envelopes."""
+
+import csv
+import json
+import time
+
+import pytest
+
+from tools.auth0_sim import SimulatedTenant, scenarios
+from tools.detections import replay
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    """The simulator's demo scenario (DCR burst, secret reads, API Explorer token) in 400 logs of traffic."""
+    tenant = SimulatedTenant("acme.us.auth0.com", retention_days=30, seed=7)
+    end = time.time() - 60
+    scenarios.ensure_catalog(tenant, 7)
+    scenarios.generate_traffic(tenant, count=400, start=end - 86400, end=end, seed=7, return_logs=False)
+    injected = scenarios.add_attacks(tenant, at=end - 43200, seed=7)
+    path = tmp_path_factory.mktemp("replay") / "events.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for log in tenant.logs:
+            handle.write(json.dumps({"log_id": log["log_id"], "data": log}) + "\n")
+    return path, injected
+
+
+def run(capsys, *args):
+    code = replay.main(list(args))
+    captured = capsys.readouterr()
+    alerts = [json.loads(line) for line in captured.out.splitlines()]
+    return code, alerts, captured.err
+
+
+def by_name(alerts, name):
+    return [alert for alert in alerts if alert["detection"] == name]
+
+
+def test_demo_attacks_are_reported_without_a_watchlist(scenario, capsys):
+    path, injected = scenario
+    code, alerts, err = run(capsys, "--events", str(path))
+    assert code == 0
+    for alert in alerts:
+        assert set(alert) >= {"detection", "log_ids", "severity", "group"}
+    (burst,) = by_name(alerts, "Auth0 - Dynamic client registration burst - Rule")
+    assert burst["log_ids"] == sorted(injected["dcr"]["log_ids"])
+    (from_source,) = by_name(alerts, "Auth0 - Dynamic client registration burst from one source - Rule")
+    assert from_source["group"]["src"] == injected["dcr"]["ip"]
+    reads = {i for a in by_name(alerts, "Auth0 - Client secret read - Rule") for i in a["log_ids"]}
+    assert set(injected["secret_reads"]["log_ids"]) <= reads
+    assert not by_name(alerts, "Auth0 - Client secret of a critical application read - Rule")
+    explorer = by_name(alerts, "Auth0 - API Explorer token issued - Rule")
+    assert [a["log_ids"] for a in explorer] == [injected["api_explorer"]["log_ids"]]
+    assert "50 detections" in err
+
+
+def test_watchlist_scopes_the_copied_credentials(scenario, capsys, tmp_path):
+    path, injected = scenario
+    watchlist = tmp_path / "watchlist.csv"
+    with open(watchlist, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["client_id", "category", "reason"])
+        for client_id in sorted(set(injected["secret_reads"]["client_ids"])):
+            writer.writerow([client_id, "critical", "payments"])
+    code, alerts, _ = run(capsys, "--events", str(path), "--watchlist", str(watchlist))
+    assert code == 0
+    critical = {
+        i for a in by_name(alerts, "Auth0 - Client secret of a critical application read - Rule") for i in a["log_ids"]
+    }
+    assert critical == set(injected["secret_reads"]["log_ids"])
+    unscoped = {i for a in by_name(alerts, "Auth0 - Client secret read - Rule") for i in a["log_ids"]}
+    assert not critical & unscoped
+
+
+def test_malformed_line_is_an_error_naming_its_number(tmp_path, capsys):
+    path = tmp_path / "bad.jsonl"
+    good = json.dumps({"log_id": "1", "data": {"date": "2026-01-05T10:00:00.000Z", "type": "s"}})
+    path.write_text(good + "\n\n" + "{not json\n", encoding="utf-8")
+    code, alerts, err = run(capsys, "--events", str(path))
+    assert code == 2
+    assert not alerts
+    assert ":3:" in err
+    assert "not JSON" in err
+    path.write_text(good + "\n" + json.dumps({"type": "s"}) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "--events", str(path))
+    assert code == 2
+    assert ":2:" in err
+    assert '"data"' in err
+
+
+def test_bad_watchlist_is_an_error(tmp_path, capsys):
+    events = tmp_path / "e.jsonl"
+    events.write_text("", encoding="utf-8")
+    watchlist = tmp_path / "w.csv"
+    watchlist.write_text("client_id,category\nabc,critcal\n", encoding="utf-8")
+    code, _, err = run(capsys, "--events", str(events), "--watchlist", str(watchlist))
+    assert code == 2
+    assert "w.csv:2" in err
+
+
+def test_no_alert_exits_1(tmp_path, capsys):
+    path = tmp_path / "quiet.jsonl"
+    path.write_text(json.dumps({"log_id": "1", "data": {"date": "2026-01-05T10:00:00.000Z", "type": "s"}}) + "\n")
+    code, alerts, _ = run(capsys, "--events", str(path))
+    assert code == 1
+    assert alerts == []

@@ -1,0 +1,215 @@
+"""Runs detections over events in SQLite with pySigma's SQLite backend: the engine of the tests and of replay.
+
+* event rules: the backend's query, then (``state``) the latest event per key, then (``post``) the rule's extra
+  SQL step; the matched events are grouped by the alert's fields (``GROUP BY``), one alert per group, as the
+  saved search's ``stats ... by`` does;
+* correlation rules: the backend's correlation query (sliding windows: ``RANGE BETWEEN <timespan> PRECEDING AND
+  CURRENT ROW``), one row per qualifying window; windows of the same group that overlap are merged into one alert,
+  as the saved search reports one row per group of its dispatch window.
+"""
+
+import copy
+import json
+import re
+import sqlite3
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from sigma.collection import SigmaCollection
+
+from tools.detections import events as ev
+from tools.detections import placeholders
+from tools.detections.backends import Auth0SQLiteBackend
+from tools.detections.model import Detection
+from tools.detections.spl import friendly
+
+UNKNOWN = "unknown"
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _fields_of(documents: Sequence[Dict[str, Any]]) -> List[str]:
+    found = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key != "condition":
+                    found.append(str(key).split("|")[0])
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    for document in documents:
+        visit(document.get("detection") or {})
+        found.extend((document.get("correlation") or {}).get("group-by") or [])
+        condition = (document.get("correlation") or {}).get("condition") or {}
+        if isinstance(condition, dict) and condition.get("field"):
+            found.append(condition["field"])
+    return [name for name in found if "." in name or name in ("log_id", "_time")]
+
+
+def sql_params(text: str, detection: Detection) -> str:
+    for name, value in detection.params.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+class Engine:
+    """One SQLite database of events; run any detection over it."""
+
+    def __init__(
+        self,
+        envelopes: Iterable[Dict[str, Any]],
+        watchlist: Iterable[Dict[str, str]] = (),
+        lookups: Optional[Dict[str, List[str]]] = None,
+    ):
+        self.connection = ev.connect()
+        self.stats = ev.load(self.connection, envelopes)
+        self.watchlist = list(watchlist)
+        self.lookups = dict(lookups or {})
+        self._load_lookup_tables()
+
+    def _load_lookup_tables(self) -> None:
+        """Lookup tables for ``post`` SQL: ``lookup_<name>`` with the lookup's columns."""
+        for lookup in placeholders.LOOKUPS.values():
+            table = "lookup_" + lookup.name
+            columns = ", ".join(f"{_quote(c)} COLLATE NOCASE" for c in lookup.columns)
+            self.connection.execute(f"CREATE TABLE {table} ({columns})")
+            if lookup.name in self.lookups:
+                rows = [{lookup.column: value} for value in self.lookups[lookup.name]]
+            else:
+                rows = lookup.rows()
+            self.connection.executemany(
+                f"INSERT INTO {table} VALUES ({', '.join('?' for _ in lookup.columns)})",
+                [[row.get(c) for c in lookup.columns] for row in rows],
+            )
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+    def _prepare(self, detection: Detection) -> None:
+        names = set(_fields_of(detection.documents)) | set(detection.group_by)
+        names |= set(re.findall(r"`([^`]+)`", detection.post.get("sql", "") + detection.post.get("where", "")))
+        names |= set((detection.meta.get("state") or {}).get("key") or [])
+        names |= {m for spec in detection.derive.values() for m in re.findall(r"`([^`]+)`", spec["sql"])}
+        ev.ensure_columns(self.connection, [n for n in names if not n.startswith("lookup_") and "." in n])
+        for name, spec in detection.derive.items():
+            ev.ensure_columns(self.connection, [name])
+            self.connection.execute(f"UPDATE {ev.TABLE} SET {_quote(name)} = ({spec['sql']})")
+
+    def _query(self, sql: str) -> List[Dict[str, Any]]:
+        cursor = self.connection.execute(sql)
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor]
+
+    def core_sql(self, detection: Detection, condition: Optional[str] = None) -> str:
+        """The backend's query for the detection's (only) rule, optionally with another condition."""
+        document = copy.deepcopy(detection.documents[-1])
+        if condition is not None:
+            document["detection"]["condition"] = condition
+        collection = SigmaCollection.from_dicts([document])
+        pipeline = placeholders.sqlite_pipeline(detection.placeholders, self.watchlist, self.lookups)
+        backend = Auth0SQLiteBackend(pipeline)
+        (query,) = backend.convert_rule(list(collection)[-1])
+        return query
+
+    # -- running ------------------------------------------------------------------------------------------------
+    def matched_events(self, detection: Detection) -> List[Dict[str, Any]]:
+        """Event rules: the events that alert (before grouping)."""
+        self._prepare(detection)
+        return self._query(self.event_sql(detection))
+
+    def event_sql(self, detection: Detection) -> str:
+        core = self.core_sql(detection)
+        state = detection.meta.get("state")
+        if state:
+            scope = self.core_sql(detection, state["scope"])
+            keys = ", ".join(f"COALESCE({_quote(k)}, '-')" for k in state["key"])
+            where = core.split(" WHERE ", 1)[1]
+            core = (
+                f"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {keys} "
+                f"ORDER BY `_time` DESC, `log_id` DESC) AS auth0_rank FROM ({scope})) "
+                f"WHERE auth0_rank = 1 AND ({where})"
+            )
+        post = detection.post
+        if post.get("sql"):
+            core = sql_params(post["sql"], detection).replace("{core}", core)
+        elif post.get("where"):
+            core = f"SELECT * FROM ({core}) AS m WHERE {sql_params(post['where'], detection)}"
+        return core
+
+    def run(self, detection: Detection) -> List[Dict[str, Any]]:
+        if detection.is_correlation:
+            return self._run_correlation(detection)
+        self._prepare(detection)
+        groups = [f"COALESCE(CAST({_quote(g)} AS TEXT), '{UNKNOWN}')" for g in detection.group_by]
+        columns = ", ".join(f"{expr} AS g{i}" for i, expr in enumerate(groups))
+        sql = (
+            f"SELECT {columns}, json_group_array(`log_id`) AS log_ids, COUNT(*) AS count, "
+            f"MIN(`_time`) AS first, MAX(`_time`) AS last FROM ({self.event_sql(detection)}) "
+            f"GROUP BY {', '.join(groups)} ORDER BY first"
+        )
+        alerts = []
+        for row in self._query(sql):
+            group = {friendly(g): row[f"g{i}"] for i, g in enumerate(detection.group_by)}
+            alerts.append(self._alert(detection, group, json.loads(row["log_ids"]), row["first"], row["last"]))
+        return alerts
+
+    def _run_correlation(self, detection: Detection) -> List[Dict[str, Any]]:
+        self._prepare(detection)
+        backend = Auth0SQLiteBackend(placeholders.sqlite_pipeline(detection.placeholders, self.watchlist, self.lookups))
+        query = backend.convert(detection.fresh_collection())[-1]
+        try:
+            rows = self._query(query)
+        except sqlite3.OperationalError as error:
+            raise RuntimeError(f"{detection.slug}: {error}") from error
+        windows: Dict[str, List[List[Any]]] = {}
+        for row in rows:
+            ids = [event_id.split(":", 1)[1] for event_id in json.loads(row["event_ids"])]
+            windows.setdefault(row["group_keys"], []).append([row["window_start"], row["window_end"], set(ids)])
+        alerts = []
+        for spans in windows.values():
+            spans.sort(key=lambda span: span[0])
+            merged: List[List[Any]] = []
+            for span in spans:
+                if merged and span[0] <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], span[1])
+                    merged[-1][2] |= span[2]
+                else:
+                    merged.append(span)
+            for _start, _end, ids in merged:
+                alerts.append(self._correlation_alert(detection, sorted(ids)))
+        alerts.sort(key=lambda alert: (alert["first_seen"], alert["log_ids"]))
+        return alerts
+
+    def _correlation_alert(self, detection: Detection, log_ids: List[str]) -> Dict[str, Any]:
+        marks = ", ".join("?" for _ in log_ids)
+        cols = ", ".join(_quote(g) for g in detection.group_by)
+        rows = self.connection.execute(
+            f"SELECT `_time`{', ' + cols if cols else ''} FROM {ev.TABLE} WHERE `log_id` IN ({marks}) ORDER BY `_time`",
+            log_ids,
+        ).fetchall()
+        group = {friendly(g): rows[0][i + 1] for i, g in enumerate(detection.group_by)}
+        return self._alert(detection, group, log_ids, rows[0][0], rows[-1][0])
+
+    @staticmethod
+    def _alert(detection: Detection, group: Dict[str, Any], log_ids: List[str], first: float, last: float):
+        return {
+            "detection": detection.name,
+            "id": str(detection.rule.id),
+            "severity": detection.level,
+            "mitre_attack": detection.mitre,
+            "group": group,
+            "count": len(log_ids),
+            "first_seen": ev_time(first),
+            "last_seen": ev_time(last),
+            "log_ids": sorted(log_ids),
+        }
+
+
+def ev_time(epoch: float) -> str:
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

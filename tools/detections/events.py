@@ -1,0 +1,161 @@
+"""Auth0 Log Streams envelopes as Splunk sees them (``KV_MODE = json``), stored in a SQLite table.
+
+Field names are Splunk's: nested keys joined with ``.``, arrays marked ``{}`` (``data.details.accessedSecrets{}``),
+objects inside arrays ``data.details.response.body{}.connection``. JSON ``true``/``false`` become the strings
+``"true"``/``"false"`` as in Splunk; numbers keep their type; ``null`` and empty arrays give no field.
+
+In the table a field whose name contains ``{}`` holds a JSON array of all its values (Splunk's multivalue field);
+:class:`tools.detections.backends.Auth0SQLiteBackend` compares such columns element by element, so a condition
+is true when any value matches, as in Splunk. Every column is ``COLLATE NOCASE`` (Sigma and Splunk compare values
+case-insensitively) and has no type affinity (a number stays a number, a string a string). ``_time`` is the
+event's ``data.date`` in epoch seconds; ``log_id`` is the envelope's.
+"""
+
+import datetime
+import ipaddress
+import json
+import re
+import sqlite3
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+TABLE = "logs"
+
+
+class EventError(ValueError):
+    """An input line that is not an Auth0 Log Streams envelope."""
+
+
+def parse_date(value: str) -> float:
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    moment = datetime.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
+
+
+def flatten(document: Any) -> Dict[str, Any]:
+    """Splunk's JSON field names and values; multivalue (``{}``) fields as lists."""
+    found: Dict[str, List[Any]] = {}
+
+    def visit(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                visit(child, f"{path}.{key}" if path else key)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child, path + "{}")
+        elif node is None:
+            return
+        else:
+            value = ("true" if node else "false") if isinstance(node, bool) else node
+            found.setdefault(path, []).append(value)
+
+    visit(document, "")
+    return {name: (values if "{}" in name else values[0]) for name, values in found.items()}
+
+
+def check_envelope(document: Any) -> Tuple[str, float]:
+    """(log_id, epoch seconds) of a Log Streams envelope, or :class:`EventError` saying what is wrong."""
+    if not isinstance(document, dict):
+        raise EventError("not a JSON object")
+    data = document.get("data")
+    if not isinstance(data, dict):
+        raise EventError('no "data" object (expected a Log Streams envelope {"log_id": ..., "data": {...}})')
+    log_id = document.get("log_id") or data.get("log_id")
+    if not isinstance(log_id, str) or not log_id:
+        raise EventError('no "log_id"')
+    date = data.get("date")
+    if not isinstance(date, str):
+        raise EventError('no "data.date"')
+    try:
+        return log_id, parse_date(date)
+    except ValueError as error:
+        raise EventError(f'"data.date" is not ISO 8601: {date!r}') from error
+
+
+def read_jsonl(path: str) -> List[Dict[str, Any]]:
+    """Envelopes from a file, one per line; a malformed line raises :class:`EventError` naming its number."""
+    events = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                document = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise EventError(f"{path}:{number}: not JSON ({error.msg} at column {error.colno})") from error
+            try:
+                check_envelope(document)
+            except EventError as error:
+                raise EventError(f"{path}:{number}: {error}") from error
+            events.append(document)
+    return events
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _regexp(pattern: Optional[str], value: Any) -> bool:
+    if pattern is None or value is None:
+        return False
+    return re.search(pattern, str(value)) is not None
+
+
+def _cidr_match(value: Any, cidr: Any) -> bool:
+    """True when ``value`` (an address, or a network: its first address) lies in ``cidr``; Splunk's CIDR lookup."""
+    if value is None or cidr is None:
+        return False
+    try:
+        address = ipaddress.ip_address(str(value).split("/")[0].strip())
+        return address in ipaddress.ip_network(str(cidr).strip(), strict=False)
+    except ValueError:
+        return False
+
+
+def connect() -> sqlite3.Connection:
+    connection = sqlite3.connect(":memory:")
+    connection.create_function("auth0_cidr_match", 2, _cidr_match, deterministic=True)
+    # Sigma's |re (and Splunk's regex) is a search, case-sensitive unless the pattern says (?i).
+    connection.create_function("REGEXP", 2, _regexp, deterministic=True)
+    return connection
+
+
+def load(connection: sqlite3.Connection, envelopes: Iterable[Dict[str, Any]]) -> Dict[str, int]:
+    """Create table ``logs`` from envelopes; returns counts (``events``, ``duplicates`` skipped by log_id)."""
+    rows: List[Dict[str, Any]] = []
+    seen = set()
+    duplicates = 0
+    for envelope in envelopes:
+        log_id, when = check_envelope(envelope)
+        if log_id in seen:
+            duplicates += 1  # Log Streams deliver at least once: log_id is the dedup key
+            continue
+        seen.add(log_id)
+        fields = flatten({"data": envelope["data"]})
+        fields["log_id"] = log_id
+        fields["_time"] = when
+        rows.append(fields)
+    columns = sorted({name for row in rows for name in row} | {"log_id", "_time", "data.type"})
+    definition = ", ".join(f"{_quote(name)} COLLATE NOCASE" for name in columns)
+    connection.execute(f"CREATE TABLE {TABLE} ({definition})")
+    placeholders = ", ".join("?" for _ in columns)
+    insert = f"INSERT INTO {TABLE} ({', '.join(_quote(c) for c in columns)}) VALUES ({placeholders})"
+
+    def cell(value: Any) -> Any:
+        return json.dumps(value) if isinstance(value, list) else value
+
+    connection.executemany(insert, ([cell(row.get(name)) for name in columns] for row in rows))
+    connection.execute(f"CREATE INDEX {TABLE}_time ON {TABLE} (`_time`)")
+    return {"events": len(rows), "duplicates": duplicates}
+
+
+def ensure_columns(connection: sqlite3.Connection, names: Iterable[str]) -> None:
+    """Add (empty) columns a query refers to but no event has, so the query still runs."""
+    existing = {row[1].lower() for row in connection.execute(f"PRAGMA table_info({TABLE})")}
+    for name in names:
+        if name.lower() not in existing:
+            connection.execute(f"ALTER TABLE {TABLE} ADD COLUMN {_quote(name)} COLLATE NOCASE")
+            existing.add(name.lower())
