@@ -4,7 +4,9 @@ Starts the tenant simulator with its built-in scenario tenant (two days of traff
 admin reads of client secrets and an API Explorer token), runs the real logs input against it the way
 splunkd would (``tools/logs_input_runner.py``: XML event stream on stdout, checkpoint file), writes every
 event's body — the Log Streams envelope — to ``demo-output/events.jsonl`` and prints counts by log type.
-A second run shows that the checkpoint makes the next interval collect nothing twice.
+A second run shows that the checkpoint makes the next interval collect nothing twice. Then the configuration
+inventory input reads the same tenant (``tools/inventory_runner.py``): ``demo-output/inventory.jsonl`` and its
+findings (the risky Action, the API Explorer Application, the DCR clients, ...).
 """
 
 import collections
@@ -46,6 +48,7 @@ def _run_input(state, name):
 
 
 def main() -> int:
+    import tools.inventory_runner
     from tools.sim_process import simulator
 
     shutil.rmtree(OUT, ignore_errors=True)
@@ -57,6 +60,7 @@ def main() -> int:
         )
         events = _run_input(state, "demo")
         again = _run_input(state, "demo")
+        inventory = tools.inventory_runner.demo(state, OUT)
     path = os.path.join(OUT, "events.jsonl")
     with open(path, "w", encoding="utf-8") as handle:
         for event in events:
@@ -74,6 +78,7 @@ def main() -> int:
     explorer = sum(1 for e in events if '"client_name":"API Explorer Application"' in e["data"])
     print(f"Attack scenario in the data: {dcr} dynamic client registrations, {secret_reads} client-secret reads, "
           f"{explorer} events of the API Explorer Application")  # fmt: skip
+    tools.inventory_runner.report(inventory)
     return 0
 
 

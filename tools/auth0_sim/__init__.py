@@ -1,7 +1,8 @@
 """Auth0 tenant simulator (dev/test only; never shipped in the add-on).
 
-Serves ``POST /oauth/token`` and the Management API log endpoints of one or
-more simulated tenants over HTTPS on 127.0.0.1, so that the add-on's Auth0
+Serves ``POST /oauth/token``, the Management API log endpoints and the
+configuration inventory endpoints (:mod:`.inventory`) of one or more simulated
+tenants over HTTPS on 127.0.0.1, so that the add-on's Auth0
 client and logs collector can be exercised end to end::
 
     from tools.auth0_sim import Auth0Simulator, SimulatedTenant, RateLimitPolicy, FaultPlan, scenarios
@@ -41,7 +42,7 @@ Behaviour choices where Auth0 documents nothing (keep in mind when testing):
   can validate them (it looks them up).
 """
 
-from . import scenarios
+from . import inventory, scenarios
 from .faults import FAULT_KINDS, FaultPlan, FaultRule
 from .ratelimit import RateLimitPolicy, TokenBucket
 from .server import (
@@ -71,5 +72,6 @@ __all__ = [
     "SimulatedTenant",
     "SimulatorStats",
     "TokenBucket",
+    "inventory",
     "scenarios",
 ]

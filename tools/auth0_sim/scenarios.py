@@ -975,6 +975,7 @@ def add_attacks(tenant, at=None, seed=1, *, dcr_count=24):
                 "external_metadata_type": "dcr",
                 "external_metadata_created_by": "client",
                 "grant_types": ["authorization_code", "refresh_token"],
+                "callbacks": list(redirect),
                 "login_weight": 0,
                 "critical": False,
             }

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from .faults import FaultPlan
+from .inventory import CLIENT_SCOPES, InventoryRoutes
 from .jwtverify import ASSERTION_TYPE, AssertionError_, unverified_claims, verify_client_assertion
 from .query import QueryError, parse_query
 from .ratelimit import RateLimitPolicy, TokenBucket
@@ -249,12 +250,49 @@ class Route:
     handler: str  # name of an Auth0Simulator method taking (ctx) -> Response
 
 
-# Add inventory endpoints here later (e.g. ("GET", r"^/api/v2/clients$",
-# "clients", ("read:clients", ...), "_api_clients_list")); unmatched /api/v2
-# paths answer 404 JSON.
+# Unmatched /api/v2 paths answer 404 JSON. The inventory handlers live in inventory.InventoryRoutes.
 ROUTES = [
     Route("GET", re.compile(r"^/api/v2/logs/?$"), "logs", LOG_SCOPES, "_api_logs_list"),
     Route("GET", re.compile(r"^/api/v2/logs/(?P<log_id>[^/]+)$"), "logs", LOG_SCOPES, "_api_logs_get"),
+    Route("GET", re.compile(r"^/api/v2/clients/?$"), "clients", CLIENT_SCOPES, "_api_clients_list"),
+    Route(
+        "GET",
+        re.compile(r"^/api/v2/client-grants/?$"),
+        "client_grants",
+        ("read:client_grants",),
+        "_api_client_grants_list",
+    ),
+    Route(
+        "GET",
+        re.compile(r"^/api/v2/resource-servers/?$"),
+        "resource_servers",
+        ("read:resource_servers",),
+        "_api_resource_servers_list",
+    ),
+    Route("GET", re.compile(r"^/api/v2/connections/?$"), "connections", ("read:connections",), "_api_connections_list"),
+    Route("GET", re.compile(r"^/api/v2/actions/actions/?$"), "actions", ("read:actions",), "_api_actions_list"),
+    Route(
+        "GET",
+        re.compile(r"^/api/v2/actions/triggers/(?P<trigger_id>[^/]+)/bindings/?$"),
+        "actions",
+        ("read:actions",),
+        "_api_action_bindings",
+    ),
+    Route("GET", re.compile(r"^/api/v2/roles/?$"), "roles", ("read:roles",), "_api_roles_list"),
+    Route(
+        "GET",
+        re.compile(r"^/api/v2/roles/(?P<role_id>[^/]+)/permissions/?$"),
+        "roles",
+        ("read:roles",),
+        "_api_role_permissions",
+    ),
+    Route(
+        "GET",
+        re.compile(r"^/api/v2/tenants/settings/?$"),
+        "tenant_settings",
+        ("read:tenant_settings",),
+        "_api_tenant_settings",
+    ),
 ]
 
 
@@ -407,7 +445,7 @@ class _Server(ThreadingHTTPServer):
 # -- the simulator ----------------------------------------------------------------
 
 
-class Auth0Simulator:
+class Auth0Simulator(InventoryRoutes):
     """Serves one or more :class:`SimulatedTenant` over HTTPS on 127.0.0.1.
 
     ``rate_limit`` applies to every Management API endpoint group (the logs

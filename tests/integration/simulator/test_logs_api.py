@@ -62,7 +62,7 @@ def test_read_logs_users_scope_is_enough(sim_api):
 def test_unknown_api_path_is_404_json(sim_api):
     _sim, api, _tenant = sim_api
     token = api.token()
-    for path in ("/api/v2/clients", "/api/v2/nothing/here"):
+    for path in ("/api/v2/users", "/api/v2/nothing/here"):
         r = api.get(path, token=token)
         assert r.status_code == 404
         assert r.json()["statusCode"] == 404

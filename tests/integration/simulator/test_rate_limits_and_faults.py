@@ -89,7 +89,7 @@ def test_rate_headers_on_every_api_response(small):
         api.get("/api/v2/logs", {"take": 1}, token=api.token("m2m-clients")),  # 403
         api.get("/api/v2/logs", {"take": 500}, token=token),  # 400
         api.get("/api/v2/logs/nope", token=token),  # 404
-        api.get("/api/v2/clients", token=token),  # 404, other bucket
+        api.get("/api/v2/users", token=token),  # 404, other bucket
     ]
     assert [r.status_code for r in responses] == [401, 403, 400, 404, 404]
     for r in responses:
