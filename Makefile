@@ -12,13 +12,16 @@ VERSION = $(shell $(PYTHON) -c 'import json;print(json.load(open("globalConfig.j
 SPL = dist/$(ADDON)-$(VERSION).spl
 APPINSPECT_TAGS := cloud aarch64_compatibility future
 
-.PHONY: help venv lint unit compat build package appinspect test bench demo clean
+.PHONY: help venv lint unit compat build package appinspect test bench demo clean chromium dashboard-deps screenshots \
+	detections replay
 
 help:
 	@echo "make package  - build dist/$(ADDON)-<version>.spl and run AppInspect (cloud, aarch64, future)"
 	@echo "make demo     - run the logs input against a simulated Auth0 tenant (demo-output/)"
 	@echo "make test     - lint, Python 3.9 check, all test tiers, and the package gate"
-	@echo "make bench    - ingest and rate-limit benchmarks against the simulator"
+	@echo "make bench    - ingest, rate-limit and watchlist benchmarks (ratios against baselines in the same run)"
+	@echo "make detections - regenerate savedsearches/macros/docs from detections/"
+	@echo "make replay EVENTS=f.jsonl [WATCHLIST=w.csv] - run every detection over a file of events"
 
 $(VENV)/.installed: requirements-dev.txt package/lib/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +36,27 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/vermin --no-tips --violations --target=3.9- --eval-annotations --backport typing package/bin additional_packaging.py
 
-unit: venv
+DASHBOARDS := tests/dashboards
+CHROMIUM ?= /usr/bin/chromium
+
+# Dashboard tier: npm packages pinned by the lockfile, and Debian's Chromium (apt needs root, as in CI).
+$(DASHBOARDS)/node_modules/.installed: $(DASHBOARDS)/package.json $(DASHBOARDS)/package-lock.json
+	npm ci --prefix $(DASHBOARDS) --no-audit --no-fund
+	touch $@
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "Chromium is missing: sudo apt-get install chromium (the dashboard render test is skipped)"; fi; \
+	fi
+
+dashboard-deps: $(DASHBOARDS)/node_modules/.installed chromium
+
+unit: venv dashboard-deps
 	$(PY) -m pytest tests || [ $$? -eq 5 ]
+
+screenshots: venv dashboard-deps   # refresh docs/img after changing a view or its fixtures
+	$(PY) -m tests.dashboards.render
 
 # The shipped code's tests on Splunk's own Python versions (3.9 and 3.13): see tools/compat.py.
 compat: venv
@@ -64,6 +86,15 @@ bench: venv
 
 demo: venv
 	$(PY) -m tools.demo
+
+# Regenerate the detections' saved searches, macros, lookup stanzas and docs/detections.md from detections/.
+detections: venv
+	$(PY) -m tools.detections.compile
+
+# Every detection over a file of Log Streams envelopes (exit 0: alerts, 1: none, 2: error).
+replay: venv
+	@test -n "$(EVENTS)" || { echo "usage: make replay EVENTS=<file.jsonl> [WATCHLIST=<csv client_id,category,reason>]" >&2; exit 2; }
+	$(PY) -m tools.detections.replay --events "$(EVENTS)" $(if $(WATCHLIST),--watchlist "$(WATCHLIST)")
 
 clean:
 	rm -rf output dist demo-output .pytest_cache
