@@ -1,7 +1,7 @@
 """UCC build hook (dev-only, never shipped): make the built add-on pass AppInspect everywhere.
 
 ``ucc-gen build`` calls ``cleanup_output_files(output_path, ta_name)`` after installing lib/.
-It removes what must not ship: compiled extension modules (charset_normalizer's mypyc ``.so``
+It removes what must not ship: pip's console scripts in ``lib/bin``, compiled extension modules (charset_normalizer's mypyc ``.so``
 files have pure-Python twins that it falls back to; any other one fails the build), bytecode,
 dot-files and editor leftovers, then normalises permissions (dirs 755, files 644).
 """
@@ -54,6 +54,8 @@ def _normalise_permissions(root: str) -> None:
 
 def cleanup_output_files(output_path: str, ta_name: str) -> None:
     root = os.path.join(output_path, ta_name)
+    # pip's console scripts (normalizer, idna) point at the build machine's interpreter; nothing runs them.
+    shutil.rmtree(os.path.join(root, "lib", "bin"), ignore_errors=True)
     _remove_native_modules(root)
     _remove_leftovers(root)
     _normalise_permissions(root)
