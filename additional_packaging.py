@@ -1,9 +1,10 @@
 """UCC build hook (dev-only, never shipped): make the built add-on pass AppInspect everywhere.
 
 ``ucc-gen build`` calls ``cleanup_output_files(output_path, ta_name)`` after installing lib/.
-It removes what must not ship: pip's console scripts in ``lib/bin``, compiled extension modules (charset_normalizer's mypyc ``.so``
-files have pure-Python twins that it falls back to; any other one fails the build), bytecode,
-dot-files and editor leftovers, then normalises permissions (dirs 755, files 644).
+It removes what must not ship: pip's console scripts in ``lib/bin``, compiled extension modules
+(charset_normalizer's mypyc ``.so`` files have pure-Python twins that it falls back to; any other one
+fails the build), bytecode, dot-files and editor leftovers, then normalises permissions (dirs 755,
+files 644).
 """
 
 import os
