@@ -21,7 +21,7 @@ help:
 	@echo "make test     - lint, Python 3.9 check, all test tiers, and the package gate"
 	@echo "make bench    - ingest, rate-limit and watchlist benchmarks (ratios against baselines in the same run)"
 	@echo "make detections - regenerate savedsearches/macros/docs from detections/"
-	@echo "make replay EVENTS=f.jsonl [WATCHLIST=w.csv] - run every detection over a file of events"
+	@echo "make replay EVENTS=f.jsonl [INVENTORY=i.jsonl] [WATCHLIST=w.csv] - run every detection over files of events"
 
 $(VENV)/.installed: requirements-dev.txt package/lib/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -93,8 +93,9 @@ detections: venv
 
 # Every detection over a file of Log Streams envelopes (exit 0: alerts, 1: none, 2: error).
 replay: venv
-	@test -n "$(EVENTS)" || { echo "usage: make replay EVENTS=<file.jsonl> [WATCHLIST=<csv client_id,category,reason>]" >&2; exit 2; }
-	$(PY) -m tools.detections.replay --events "$(EVENTS)" $(if $(WATCHLIST),--watchlist "$(WATCHLIST)")
+	@test -n "$(EVENTS)$(INVENTORY)" || { echo "usage: make replay EVENTS=<file.jsonl> [INVENTORY=<inventory.jsonl>] [WATCHLIST=<csv client_id,category,reason>]" >&2; exit 2; }
+	$(PY) -m tools.detections.replay $(if $(EVENTS),--events "$(EVENTS)") $(if $(INVENTORY),--inventory "$(INVENTORY)") \
+		$(if $(WATCHLIST),--watchlist "$(WATCHLIST)")
 
 clean:
 	rm -rf output dist demo-output .pytest_cache

@@ -56,6 +56,8 @@ def test_generated_block_keeps_everything_outside_the_markers():
         text = handle.read()
     assert text.count(compiler.BEGIN) == text.count(compiler.END) == 1
     assert "[auth0_logs]" in text.split(compiler.BEGIN)[0], "the knowledge macros stay outside the block"
+    assert "[auth0_inventory]" in text.split(compiler.BEGIN)[0], "the inventory's product macro is hand-written too"
+    assert MACROS["auth0_inventory"]["definition"] == '(`auth0_index` sourcetype="auth0:inventory")'
 
 
 def test_one_saved_search_per_detection_in_the_generated_block():
@@ -64,6 +66,8 @@ def test_one_saved_search_per_detection_in_the_generated_block():
     block = text.split(compiler.BEGIN, 1)[1].split(compiler.END, 1)[0]
     assert re.findall(r"^\[(.+)\]$", block, re.M) == sorted(d.name for d in DETECTIONS)
     assert set(SAVED) >= {d.name for d in DETECTIONS}
+    after = text.split(compiler.END, 1)[1]
+    assert "[Auth0 - Watchlist fill from the configuration inventory]" in after, "the hand-written search stays"
 
 
 def test_saved_searches_placed_by_hand_survive_regeneration():
@@ -105,9 +109,20 @@ def test_saved_search_quality(detection):
     assert risk["risk_score"] > 0
     search = stanza["search"].replace("\\\n", "\n")
     first = search.splitlines()[0]
-    assert first.startswith(("`auth0_logs`", "| multisearch [search `auth0_logs`"))
+    macro = detection.source.macro
+    assert first.startswith((macro, f"| multisearch [search {macro}"))
     assert search.rstrip().endswith(f"| `{detection.filter_macro}`")
-    for triage in ("actors", "src_ips", "clients", "target_client_ids", "descriptions", "requests", "log_ids"):
+    if detection.is_inventory:
+        triage_fields = ("object_types", "object_names", "findings", "risk_severities", "object_ids", "snapshot_ids")
+        assert "log_id" not in search
+        assert "data." not in search
+        drilldown = "`auth0_inventory` snapshot_id IN ($snapshot_ids$) object_id IN ($object_ids$)"
+    else:
+        triage_fields = ("actors", "src_ips", "clients", "target_client_ids", "descriptions", "requests", "log_ids")
+        assert "object_ids" not in search
+        drilldown = "`auth0_logs` log_id IN ($log_ids$)"
+    assert stanza["action.notable.param.drilldown_search"] == drilldown
+    for triage in triage_fields:
         assert f" as {triage}" in search
     for field in fields:
         assert f"AS {field}" in search or f"by {field}" in search or field in detection.group_by

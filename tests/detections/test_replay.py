@@ -1,4 +1,5 @@
-"""``python -m tools.detections.replay``: every detection over a file of Log Streams envelopes."""
+"""``python -m tools.detections.replay``: every detection over a file of Log Streams envelopes (and, with
+``--inventory``, the posture detections over a file of inventory events)."""
 
 import csv
 import json
@@ -51,7 +52,9 @@ def test_demo_attacks_are_reported_without_a_watchlist(scenario, capsys):
     assert not by_name(alerts, "Auth0 - Client secret of a critical application read - Rule")
     explorer = by_name(alerts, "Auth0 - API Explorer token issued - Rule")
     assert [a["log_ids"] for a in explorer] == [injected["api_explorer"]["log_ids"]]
-    assert "50 detections" in err
+    assert "55 detections" in err
+    assert "inventory events" not in err  # without --inventory the posture detections stay silent
+    assert all("log_ids" in alert and "object_ids" not in alert for alert in alerts)
 
 
 def test_watchlist_scopes_the_copied_credentials(scenario, capsys, tmp_path):
@@ -104,3 +107,57 @@ def test_no_alert_exits_1(tmp_path, capsys):
     code, alerts, _ = run(capsys, "--events", str(path))
     assert code == 1
     assert alerts == []
+
+
+INVENTORY = [
+    {"collected_at": "2026-01-05T10:00:00.000Z", "snapshot_id": "s1", "tenant": "acme.us.auth0.com",
+     "object_type": "tenant_settings", "object_id": "acme.us.auth0.com", "risk_findings": ["dcr_enabled"],
+     "dcr_enabled": True, "object": {"flags": {"enable_dynamic_client_registration": True}}},
+    {"collected_at": "2026-01-05T10:00:00.000Z", "snapshot_id": "s1", "tenant": "acme.us.auth0.com",
+     "object_type": "client", "object_id": "tpc_1", "risk_findings": ["dcr_client", "dcr_suspicious_redirect"]},
+    {"collected_at": "2026-01-05T10:00:00.000Z", "snapshot_id": "s1", "tenant": "acme.us.auth0.com",
+     "object_type": "client", "object_id": "web", "risk_findings": []},
+]  # fmt: skip
+
+
+def test_inventory_events_feed_the_posture_detections(tmp_path, capsys):
+    inventory = tmp_path / "inventory.jsonl"
+    inventory.write_text("".join(json.dumps(e) + "\n" for e in INVENTORY + INVENTORY[:1]), encoding="utf-8")
+    code, alerts, err = run(capsys, "--inventory", str(inventory))
+    assert code == 0
+    assert "replay: 0 events, 3 inventory events (1 duplicates ignored), 55 detections, 2 alerts" in err
+    (dcr,) = by_name(alerts, "Auth0 - Dynamic Client Registration enabled - Rule")
+    assert dcr["object_ids"] == ["acme.us.auth0.com"]
+    assert dcr["snapshot_ids"] == ["s1"]
+    assert dcr["event_ids"] == ["s1:tenant_settings:acme.us.auth0.com"]
+    assert "log_ids" not in dcr
+    (client,) = by_name(alerts, "Auth0 - Dynamically registered application with suspicious redirect URIs - Rule")
+    assert client["group"] == {"tenant": "acme.us.auth0.com", "object_id": "tpc_1"}
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps({"log_id": "1", "data": {"date": "2026-01-05T10:00:00.000Z", "type": "s"}}) + "\n")
+    code, both, err = run(capsys, "--events", str(events), "--inventory", str(inventory))
+    assert code == 0
+    assert sorted(a["detection"] for a in both) == sorted(a["detection"] for a in alerts)
+    assert "replay: 1 events, 3 inventory events" in err
+
+
+def test_malformed_inventory_line_is_an_error_naming_its_number(tmp_path, capsys):
+    inventory = tmp_path / "inventory.jsonl"
+    envelope = {"log_id": "1", "data": {"date": "2026-01-05T10:00:00.000Z", "type": "s"}}
+    inventory.write_text(json.dumps(INVENTORY[0]) + "\n" + json.dumps(envelope) + "\n", encoding="utf-8")
+    code, alerts, err = run(capsys, "--inventory", str(inventory))
+    assert code == 2
+    assert not alerts
+    assert "inventory.jsonl:2:" in err
+    assert "not an inventory event" in err
+    inventory.write_text(json.dumps(dict(INVENTORY[0], collected_at="yesterday")) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "--inventory", str(inventory))
+    assert code == 2
+    assert "collected_at" in err
+
+
+def test_replay_needs_a_file(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        replay.main([])
+    assert exit_info.value.code == 2
+    assert "--events" in capsys.readouterr().err

@@ -56,6 +56,6 @@ def test_schedule_sees_every_window_whole():
         schedule = detection.schedule()
         interval = int(re.match(r"\*/(\d+)", schedule["cron"]).group(1)) if "/" in schedule["cron"] else 60
         earliest = int(re.match(r"-(\d+)m@m", schedule["earliest"]).group(1))
-        latest = int(re.match(r"-(\d+)m@m", schedule["latest"]).group(1))
+        latest = 0 if schedule["latest"] == "now" else int(re.match(r"-(\d+)m@m", schedule["latest"]).group(1))
         # A window ending in the run's last `interval` minutes starts no earlier than the run's earliest time.
         assert earliest - latest >= detection.timespan // 60 + interval, detection.slug

@@ -17,6 +17,21 @@
         expect: [[r*]]             # the alerts: each the log_ids (globs) it must hold, exactly; [] = no alert
 
 Every case must match its ``expect`` exactly: as many alerts, each with exactly those events.
+
+Inventory rules (``logsource: {product: auth0, service: inventory}``) take inventory events instead: ``event``
+where a log rule has ``data`` (in ``defaults`` too), the flat JSON of the inventory input (docs/inventory.md)::
+
+    defaults:
+      event: {tenant: acme.us.auth0.com, object_type: client}
+    cases:
+      - name: a widened grant alerts
+        events:
+          - {id: before, at: 0, event: {object_id: m2m1, management_api_scope_fingerprint: aaaa}}
+          - {id: after, at: 21600, event: {object_id: m2m1, management_api_scope_fingerprint: bbbb}}
+        expect: [[before, after]]
+
+``id`` names the event (its ``event_id``), ``at`` sets ``collected_at`` (the snapshot's time, the event time) and,
+unless the event gives one, ``snapshot_id`` (one snapshot per moment).
 """
 
 import copy
@@ -38,10 +53,11 @@ class Case:
     expect: List[List[str]]
     watchlist: List[Dict[str, str]] = field(default_factory=list)
     lookups: Dict[str, List[str]] = field(default_factory=dict)
+    inventory: List[Dict[str, Any]] = field(default_factory=list)
 
     @property
     def ids(self) -> List[str]:
-        return [envelope["log_id"] for envelope in self.envelopes]
+        return [envelope["log_id"] for envelope in self.envelopes] + [event["event_id"] for event in self.inventory]
 
     def expected(self) -> List[List[str]]:
         alerts = []
@@ -103,8 +119,9 @@ def iso(when: datetime.datetime) -> str:
     return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
-def build_events(specs: List[Dict[str, Any]], defaults: Dict[str, Any]) -> List[Dict[str, Any]]:
-    envelopes = []
+def build_events(specs: List[Dict[str, Any]], defaults: Dict[str, Any], key: str = "data") -> List[Dict[str, Any]]:
+    """Log Streams envelopes (``key="data"``) or inventory events (``key="event"``) from a case's event specs."""
+    built = []
     for index, spec in enumerate(specs):
         repeat = int(spec.get("repeat", 1))
         label = spec.get("id", f"e{index}")
@@ -112,35 +129,51 @@ def build_events(specs: List[Dict[str, Any]], defaults: Dict[str, Any]) -> List[
             raise ValueError(f"event id {label!r} is not a string (YAML reads on/off/yes/no as booleans: quote it)")
         start = moment(spec.get("at"))
         for n in range(1, repeat + 1):
-            log_id = f"{label}{n}" if repeat > 1 else label
-            data = merge(expand_keys(copy.deepcopy(defaults.get("data") or {})), expand_keys(spec.get("data") or {}))
-            data = number_in(data, n)
+            event_id = f"{label}{n}" if repeat > 1 else label
+            body = merge(expand_keys(copy.deepcopy(defaults.get(key) or {})), expand_keys(spec.get(key) or {}))
+            body = number_in(body, n)
             when = start + datetime.timedelta(seconds=float(spec.get("every", 60)) * (n - 1))
-            data.setdefault("date", iso(when))
-            data["log_id"] = log_id
-            envelopes.append({"log_id": log_id, "data": data})
-    return envelopes
+            if key == "event":
+                body.setdefault("collected_at", iso(when))
+                body.setdefault("snapshot_id", "snapshot-" + when.strftime("%Y%m%dT%H%M%S"))
+                body["event_id"] = event_id
+                built.append(body)
+                continue
+            body.setdefault("date", iso(when))
+            body["log_id"] = event_id
+            built.append({"log_id": event_id, "data": body})
+    return built
+
+
+def is_inventory(document: Dict[str, Any]) -> bool:
+    """A tests.yml of an inventory rule: its events are ``event:`` (inventory events), not ``data:``."""
+    defaults = document.get("defaults") or {}
+    specs = [spec for raw in document.get("cases") or [] for spec in raw.get("events") or []]
+    inventory = "event" in defaults or any("event" in spec for spec in specs)
+    if inventory and ("data" in defaults or any("data" in spec for spec in specs)):
+        raise ValueError("a tests.yml holds either log events (data:) or inventory events (event:), not both")
+    return inventory
 
 
 def load(path: str) -> List[Case]:
     with open(path, encoding="utf-8") as handle:
         document = yaml.safe_load(handle) or {}
     defaults = document.get("defaults") or {}
+    inventory = is_inventory(document)
     cases = []
     for raw in document.get("cases") or []:
-        envelopes = build_events(raw.get("events") or [], defaults)
-        ids = [e["log_id"] for e in envelopes]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"{path}: case {raw.get('name')!r} repeats a log_id")
-        cases.append(
-            Case(
-                name=str(raw["name"]),
-                envelopes=envelopes,
-                expect=[list(alert) for alert in raw.get("expect") or []],
-                watchlist=list(raw.get("watchlist") or []),
-                lookups=dict(raw.get("lookups") or {}),
-            )
+        built = build_events(raw.get("events") or [], defaults, "event" if inventory else "data")
+        case = Case(
+            name=str(raw["name"]),
+            envelopes=[] if inventory else built,
+            expect=[list(alert) for alert in raw.get("expect") or []],
+            watchlist=list(raw.get("watchlist") or []),
+            lookups=dict(raw.get("lookups") or {}),
+            inventory=built if inventory else [],
         )
+        if len(set(case.ids)) != len(case.ids):
+            raise ValueError(f"{path}: case {raw.get('name')!r} repeats an event id")
+        cases.append(case)
     return cases
 
 

@@ -15,6 +15,11 @@ do not edit. {count} detections, shipped as saved searches in `default/savedsear
 - **Source of truth**: `detections/<name>/rule.yml` is a Sigma rule (a correlation rule for thresholds: the
   documents it refers to come first) with its metadata; `detections/<name>/tests.yml` holds its test events and
   the exact alerts expected (positive and negative cases; just under, at and over every threshold).
+- **Two kinds of events**: `logsource: {{product: auth0}}` rules run over the Log Streams events (`auth0:logs`,
+  product macro `` `auth0_logs` ``); the {posture} posture rules, `logsource: {{product: auth0, service: inventory}}`,
+  over the configuration inventory's events (`auth0:inventory`, product macro `` `auth0_inventory` ``, one event per
+  configuration object and snapshot: `docs/inventory.md`), whose test cases give inventory events (`event:`)
+  instead of log events (`data:`).
 - **Compiler** (`python -m tools.detections.compile`, `--check` fails when a generated file is stale): pySigma and
   its Splunk backend, with the add-on's pipeline (`tools/detections/placeholders.py`) and templates
   (`tools/detections/spl.py`), write `default/savedsearches.conf`, the generated block of `default/macros.conf`,
@@ -23,15 +28,19 @@ do not edit. {count} detections, shipped as saved searches in `default/savedsear
   rules included) over events stored the way Splunk sees them (`KV_MODE=json` field names, multivalue `{{}}` fields),
   and must produce exactly the expected alerts.
 - **Replay**: `make replay EVENTS=<file.jsonl> [WATCHLIST=<csv>]` (`python -m tools.detections.replay --events FILE
-  [--watchlist CSV]`) runs every detection over a file of Log Streams envelopes with the same engine, the whole file
-  as one dispatch window, and prints one JSON object per alert (`detection`, `id`, `severity`, `mitre_attack`,
-  `group`, `count`, `first_seen`, `last_seen`, `log_ids`). Exit status 0 when alerts fired, 1 when none did, 2 on an
-  error (a malformed line is named by its number). The watchlist CSV has the header `client_id,category,reason`;
-  without it the watchlist-scoped detections stay silent and their unscoped variants report.
+  [--inventory FILE] [--watchlist CSV]`) runs every detection over a file of Log Streams envelopes with the same
+  engine, the whole file as one dispatch window, and prints one JSON object per alert (`detection`, `id`,
+  `severity`, `mitre_attack`, `group`, `count`, `first_seen`, `last_seen`, `log_ids`). `--inventory` adds a file of
+  inventory events (`make demo` writes `demo-output/inventory.jsonl`) for the posture rules, whose alerts list
+  `object_ids`, `snapshot_ids` and `event_ids` instead of `log_ids`; without it they stay silent. Exit status 0 when
+  alerts fired, 1 when none did, 2 on an error (a malformed line is named by its number). The watchlist CSV has the
+  header `client_id,category,reason`; without it the watchlist-scoped detections stay silent and their unscoped
+  variants report.
 
 ## Using them in Splunk
 
-1. Set `auth0_index` (`local/macros.conf`) to your Auth0 index. Every search starts with `` `auth0_logs` ``.
+1. Set `auth0_index` (`local/macros.conf`) to your Auth0 index. Every search starts with `` `auth0_logs` `` (the
+   posture rules with `` `auth0_inventory` ``: enable the `auth0_inventory` input for them).
 2. Every saved search is **disabled**. Enable the ones you want (Settings > Searches, reports, and alerts, or
    `local/savedsearches.conf`: `disabled = 0`).
 3. Tune with macros, never by editing the search: `<detection>_filter` (applied last; e.g. `search NOT src="10.1.2.3"`),
@@ -46,24 +55,31 @@ Every alert has the same triage fields: the group-by fields (renamed: `tenant`, 
 ...), `count`, `firstTime`, `lastTime`, `actors` (who: the administrator's e-mail or the user), `src_ips`
 (from where), `clients` and `target_client_ids` (which application acted / was changed), `descriptions` and
 `requests` (what changed: Auth0's operation, `METHOD /api/v2/...`), the detection's own fields and `log_ids`.
-Correlations add `peak_window_count`.
+Correlations add `peak_window_count`. Posture alerts (inventory events have no `log_id`) carry `tenant`,
+`object_id` (most are one alert per configuration object), `object_types`, `object_names`, `findings` (the
+inventory's `risk_findings`), `risk_severities`, their own fields, `object_ids` and `snapshot_ids` (the drill-down
+shows those objects in those snapshots).
 
 **Thresholds use sliding windows.** A correlation counts with `streamstats time_window=<span>` over time-sorted
 events, per group, and alerts when any window reached the threshold; no search uses `bin _time`, so a burst
 that straddles a clock hour is counted whole. The schedule makes every window visible to one run: a search that
 runs every *I* minutes looks back *span + I + 5* minutes and stops 5 minutes ago (indexing delay), so each window
 ends in exactly one run's last *I* minutes. Alerts are throttled (`alert.suppress`) for the rule's dedup period on
-its group-by fields, so overlapping runs do not repeat an alert.
+its group-by fields, so overlapping runs do not repeat an alert. Posture rules run hourly up to `now` (a snapshot's
+events carry its start time and are indexed when it ends) and look back one inventory interval (6 hours) more;
+their throttle (default 1 day) is longer than that lookback, so each finding alerts once per throttle period.
 """
 
 
 def _data_types(detection: model.Detection) -> List[str]:
+    """The values of the source's type field (``data.type``, for inventory rules ``object_type``) a rule names."""
     found: List[str] = []
+    type_field = detection.source.type_field
 
     def visit(node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if str(key).split("|")[0] == "data.type":
+                if str(key).split("|")[0] == type_field:
                     for item in value if isinstance(value, list) else [value]:
                         if str(item) not in found:
                             found.append(str(item))
@@ -103,7 +119,7 @@ def _extra_step(detection: model.Detection) -> str:
 
 
 def render(detections: List[model.Detection], catalogue: Dict[str, List[Dict[str, str]]]) -> str:
-    out = [INTRO.format(count=len(detections))]
+    out = [INTRO.format(count=len(detections), posture=sum(d.is_inventory for d in detections))]
     covers = _covers(catalogue)
     out.append("\n## The detections\n\n")
     out.append(
@@ -116,14 +132,16 @@ def render(detections: List[model.Detection], catalogue: Dict[str, List[Dict[str
         types = ", ".join(f"`{t}`" for t in _data_types(detection)) or "any"
         out.append(
             f"| [{detection.name}](#{detection.slug}) | {detection.level} | {', '.join(detection.mitre)} | "
-            f"`auth0:logs` {types} | `{schedule['cron']}` / {schedule['earliest']} to {schedule['latest']} | "
+            f"`{detection.source.sourcetype}` {types} | `{schedule['cron']}` / {schedule['earliest']} to "
+            f"{schedule['latest']} | "
             f"{macros} | {'; '.join(covers.get(detection.slug, [])) or 'TA-auth0'} |\n"
         )
     out.append("\n## Details\n")
     for detection in sorted(detections, key=lambda d: d.name):
         rule = detection.rule
         out.append(f'\n### <a id="{detection.slug}"></a>{detection.name}\n\n')
-        out.append(f"`detections/{detection.slug}/` · id `{rule.id}` · {detection.kind}")
+        posture = " (posture: configuration inventory)" if detection.is_inventory else ""
+        out.append(f"`detections/{detection.slug}/` · id `{rule.id}` · {detection.kind}{posture}")
         if detection.is_correlation:
             span = model.span_text(detection.timespan)
             groups = ", ".join(f"`{g}`" for g in detection.group_by) or "the whole tenant"

@@ -6,6 +6,10 @@
 * correlation rules: the backend's correlation query (sliding windows: ``RANGE BETWEEN <timespan> PRECEDING AND
   CURRENT ROW``), one row per qualifying window; windows of the same group that overlap are merged into one alert,
   as the saved search reports one row per group of its dispatch window.
+
+Log rules run over table ``logs`` (the envelopes), inventory rules over table ``inventory`` (the inventory events,
+see :mod:`tools.detections.events`); an alert lists its events' ids (``log_ids``, or for inventory rules
+``event_ids`` with the ``object_ids`` and ``snapshot_ids`` they stand for).
 """
 
 import copy
@@ -20,6 +24,7 @@ from tools.detections import events as ev
 from tools.detections import placeholders
 from tools.detections.backends import Auth0SQLiteBackend
 from tools.detections.model import Detection
+from tools.detections.sources import Source
 from tools.detections.spl import friendly
 
 UNKNOWN = "unknown"
@@ -51,6 +56,25 @@ def _fields_of(documents: Sequence[Dict[str, Any]]) -> List[str]:
     return [name for name in found if "." in name or name in ("log_id", "_time")]
 
 
+def _rule_fields(documents: Sequence[Dict[str, Any]]) -> List[str]:
+    """The field names a rule's detections, group-by and correlation condition use (inventory fields are flat, so
+    unlike :func:`_fields_of` this does not rely on the ``data.`` prefix to tell fields from search identifiers)."""
+    found = []
+    for document in documents:
+        for name, search in (document.get("detection") or {}).items():
+            if name == "condition":
+                continue
+            for item in search if isinstance(search, list) else [search]:
+                if isinstance(item, dict):
+                    found.extend(str(key).split("|")[0] for key in item)
+        correlation = document.get("correlation") or {}
+        found.extend(correlation.get("group-by") or [])
+        condition = correlation.get("condition") or {}
+        if isinstance(condition, dict) and condition.get("field"):
+            found.append(condition["field"])
+    return found
+
+
 def sql_params(text: str, detection: Detection) -> str:
     for name, value in detection.params.items():
         text = text.replace("{" + name + "}", str(value))
@@ -65,9 +89,11 @@ class Engine:
         envelopes: Iterable[Dict[str, Any]],
         watchlist: Iterable[Dict[str, str]] = (),
         lookups: Optional[Dict[str, List[str]]] = None,
+        inventory: Iterable[Dict[str, Any]] = (),
     ):
         self.connection = ev.connect()
         self.stats = ev.load(self.connection, envelopes)
+        self.inventory_stats = ev.load_inventory(self.connection, inventory)
         self.watchlist = list(watchlist)
         self.lookups = dict(lookups or {})
         self._load_lookup_tables()
@@ -93,10 +119,21 @@ class Engine:
         names |= set(re.findall(r"`([^`]+)`", detection.post.get("sql", "") + detection.post.get("where", "")))
         names |= set((detection.meta.get("state") or {}).get("key") or [])
         names |= {m for spec in detection.derive.values() for m in re.findall(r"`([^`]+)`", spec["sql"])}
-        ev.ensure_columns(self.connection, [n for n in names if not n.startswith("lookup_") and "." in n])
+        table = detection.source.table
+        if detection.is_inventory:  # flat field names: no "." to tell them from search identifiers
+            names = (names - set(_fields_of(detection.documents))) | set(_rule_fields(detection.documents))
+            wanted = [n for n in names if not n.startswith("lookup_")]
+        else:
+            wanted = [n for n in names if not n.startswith("lookup_") and "." in n]
+        ev.ensure_columns(self.connection, wanted, table)
         for name, spec in detection.derive.items():
-            ev.ensure_columns(self.connection, [name])
-            self.connection.execute(f"UPDATE {ev.TABLE} SET {_quote(name)} = ({spec['sql']})")
+            ev.ensure_columns(self.connection, [name], table)
+            self.connection.execute(f"UPDATE {table} SET {_quote(name)} = ({spec['sql']})")
+
+    def _backend(self, detection: Detection) -> Auth0SQLiteBackend:
+        pipeline = placeholders.sqlite_pipeline(detection.placeholders, self.watchlist, self.lookups)
+        source = detection.source
+        return Auth0SQLiteBackend(pipeline, table=source.table, event_id_field=source.id_field)
 
     def _query(self, sql: str) -> List[Dict[str, Any]]:
         cursor = self.connection.execute(sql)
@@ -109,9 +146,7 @@ class Engine:
         if condition is not None:
             document["detection"]["condition"] = condition
         collection = SigmaCollection.from_dicts([document])
-        pipeline = placeholders.sqlite_pipeline(detection.placeholders, self.watchlist, self.lookups)
-        backend = Auth0SQLiteBackend(pipeline)
-        (query,) = backend.convert_rule(list(collection)[-1])
+        (query,) = self._backend(detection).convert_rule(list(collection)[-1])
         return query
 
     # -- running ------------------------------------------------------------------------------------------------
@@ -127,9 +162,10 @@ class Engine:
             scope = self.core_sql(detection, state["scope"])
             keys = ", ".join(f"COALESCE({_quote(k)}, '-')" for k in state["key"])
             where = core.split(" WHERE ", 1)[1]
+            row_id = _quote(detection.source.id_field)
             core = (
                 f"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {keys} "
-                f"ORDER BY `_time` DESC, `log_id` DESC) AS auth0_rank FROM ({scope})) "
+                f"ORDER BY `_time` DESC, {row_id} DESC) AS auth0_rank FROM ({scope})) "
                 f"WHERE auth0_rank = 1 AND ({where})"
             )
         post = detection.post
@@ -146,7 +182,7 @@ class Engine:
         groups = [f"COALESCE(CAST({_quote(g)} AS TEXT), '{UNKNOWN}')" for g in detection.group_by]
         columns = ", ".join(f"{expr} AS g{i}" for i, expr in enumerate(groups))
         sql = (
-            f"SELECT {columns}, json_group_array(`log_id`) AS log_ids, COUNT(*) AS count, "
+            f"SELECT {columns}, json_group_array({_quote(detection.source.id_field)}) AS log_ids, COUNT(*) AS count, "
             f"MIN(`_time`) AS first, MAX(`_time`) AS last FROM ({self.event_sql(detection)}) "
             f"GROUP BY {', '.join(groups)} ORDER BY first"
         )
@@ -158,8 +194,7 @@ class Engine:
 
     def _run_correlation(self, detection: Detection) -> List[Dict[str, Any]]:
         self._prepare(detection)
-        backend = Auth0SQLiteBackend(placeholders.sqlite_pipeline(detection.placeholders, self.watchlist, self.lookups))
-        query = backend.convert(detection.fresh_collection())[-1]
+        query = self._backend(detection).convert(detection.fresh_collection())[-1]
         try:
             rows = self._query(query)
         except sqlite3.OperationalError as error:
@@ -180,31 +215,52 @@ class Engine:
                     merged.append(span)
             for _start, _end, ids in merged:
                 alerts.append(self._correlation_alert(detection, sorted(ids)))
-        alerts.sort(key=lambda alert: (alert["first_seen"], alert["log_ids"]))
+        alerts.sort(key=lambda alert: (alert["first_seen"], self.ids(alert)))
         return alerts
 
     def _correlation_alert(self, detection: Detection, log_ids: List[str]) -> Dict[str, Any]:
         marks = ", ".join("?" for _ in log_ids)
         cols = ", ".join(_quote(g) for g in detection.group_by)
+        source = detection.source
         rows = self.connection.execute(
-            f"SELECT `_time`{', ' + cols if cols else ''} FROM {ev.TABLE} WHERE `log_id` IN ({marks}) ORDER BY `_time`",
+            f"SELECT `_time`{', ' + cols if cols else ''} FROM {source.table} "
+            f"WHERE {_quote(source.id_field)} IN ({marks}) ORDER BY `_time`",
             log_ids,
         ).fetchall()
         group = {friendly(g): rows[0][i + 1] for i, g in enumerate(detection.group_by)}
         return self._alert(detection, group, log_ids, rows[0][0], rows[-1][0])
 
     @staticmethod
-    def _alert(detection: Detection, group: Dict[str, Any], log_ids: List[str], first: float, last: float):
-        return {
+    def ids(alert: Dict[str, Any]) -> List[str]:
+        """The ids of an alert's events: ``log_ids`` of a log rule, ``event_ids`` of an inventory rule."""
+        return alert["log_ids"] if "log_ids" in alert else alert["event_ids"]
+
+    def _alert(self, detection: Detection, group: Dict[str, Any], ids: List[str], first: float, last: float):
+        alert = {
             "detection": detection.name,
             "id": str(detection.rule.id),
             "severity": detection.level,
             "mitre_attack": detection.mitre,
             "group": group,
-            "count": len(log_ids),
+            "count": len(ids),
             "first_seen": ev_time(first),
             "last_seen": ev_time(last),
-            "log_ids": sorted(log_ids),
+        }
+        if detection.is_inventory:
+            alert.update(self._inventory_ids(detection.source, ids))
+        else:
+            alert["log_ids"] = sorted(ids)
+        return alert
+
+    def _inventory_ids(self, source: Source, ids: List[str]) -> Dict[str, List[str]]:
+        marks = ", ".join("?" for _ in ids)
+        rows = self.connection.execute(
+            f"SELECT `object_id`, `snapshot_id` FROM {source.table} WHERE {_quote(source.id_field)} IN ({marks})", ids
+        ).fetchall()
+        return {
+            "object_ids": sorted({str(r[0]) for r in rows if r[0] is not None}),
+            "snapshot_ids": sorted({str(r[1]) for r in rows if r[1] is not None}),
+            "event_ids": sorted(ids),
         }
 
 

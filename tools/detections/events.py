@@ -9,6 +9,11 @@ In the table a field whose name contains ``{}`` holds a JSON array of all its va
 is true when any value matches, as in Splunk. Every column is ``COLLATE NOCASE`` (Sigma and Splunk compare values
 case-insensitively) and has no type affinity (a number stays a number, a string a string). ``_time`` is the
 event's ``data.date`` in epoch seconds; ``log_id`` is the envelope's.
+
+Inventory events (``auth0:inventory``, flat JSON objects, see docs/inventory.md) go to table ``inventory`` with the
+same conventions: fields at the top level (``object_type``, ``risk_findings{}``, ``object.flags.x``), ``_time`` is
+``collected_at``, and ``event_id`` identifies the row: the event's own ``event_id`` key when it has one (test
+cases name their events so), else ``<snapshot_id>:<object_type>:<object_id>``.
 """
 
 import datetime
@@ -19,6 +24,7 @@ import sqlite3
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 TABLE = "logs"
+INVENTORY_TABLE = "inventory"
 
 
 class EventError(ValueError):
@@ -75,8 +81,35 @@ def check_envelope(document: Any) -> Tuple[str, float]:
         raise EventError(f'"data.date" is not ISO 8601: {date!r}') from error
 
 
-def read_jsonl(path: str) -> List[Dict[str, Any]]:
-    """Envelopes from a file, one per line; a malformed line raises :class:`EventError` naming its number."""
+def inventory_event_id(event: Dict[str, Any]) -> str:
+    return str(
+        event.get("event_id") or f"{event.get('snapshot_id')}:{event.get('object_type')}:{event.get('object_id')}"
+    )
+
+
+def check_inventory_event(document: Any) -> Tuple[str, float]:
+    """(event id, epoch seconds) of an inventory event, or :class:`EventError` saying what is wrong."""
+    if not isinstance(document, dict):
+        raise EventError("not a JSON object")
+    if "data" in document and "object_type" not in document:
+        raise EventError(
+            'a Log Streams envelope, not an inventory event (expected {"collected_at", "object_type", ...})'
+        )
+    for key in ("object_type", "object_id"):
+        if not isinstance(document.get(key), str) or not document[key]:
+            raise EventError(f'no "{key}"')
+    date = document.get("collected_at")
+    if not isinstance(date, str):
+        raise EventError('no "collected_at"')
+    try:
+        return inventory_event_id(document), parse_date(date)
+    except ValueError as error:
+        raise EventError(f'"collected_at" is not ISO 8601: {date!r}') from error
+
+
+def read_jsonl(path: str, check=check_envelope) -> List[Dict[str, Any]]:
+    """Envelopes (or, with ``check=check_inventory_event``, inventory events) from a file, one per line; a
+    malformed line raises :class:`EventError` naming its number."""
     events = []
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -87,7 +120,7 @@ def read_jsonl(path: str) -> List[Dict[str, Any]]:
             except json.JSONDecodeError as error:
                 raise EventError(f"{path}:{number}: not JSON ({error.msg} at column {error.colno})") from error
             try:
-                check_envelope(document)
+                check(document)
             except EventError as error:
                 raise EventError(f"{path}:{number}: {error}") from error
             events.append(document)
@@ -123,6 +156,20 @@ def connect() -> sqlite3.Connection:
     return connection
 
 
+def _create(connection: sqlite3.Connection, table: str, rows: List[Dict[str, Any]], always: Iterable[str]) -> None:
+    columns = sorted({name for row in rows for name in row} | set(always))
+    definition = ", ".join(f"{_quote(name)} COLLATE NOCASE" for name in columns)
+    connection.execute(f"CREATE TABLE {table} ({definition})")
+    placeholders = ", ".join("?" for _ in columns)
+    insert = f"INSERT INTO {table} ({', '.join(_quote(c) for c in columns)}) VALUES ({placeholders})"
+
+    def cell(value: Any) -> Any:
+        return json.dumps(value) if isinstance(value, list) else value
+
+    connection.executemany(insert, ([cell(row.get(name)) for name in columns] for row in rows))
+    connection.execute(f"CREATE INDEX {table}_time ON {table} (`_time`)")
+
+
 def load(connection: sqlite3.Connection, envelopes: Iterable[Dict[str, Any]]) -> Dict[str, int]:
     """Create table ``logs`` from envelopes; returns counts (``events``, ``duplicates`` skipped by log_id)."""
     rows: List[Dict[str, Any]] = []
@@ -138,24 +185,34 @@ def load(connection: sqlite3.Connection, envelopes: Iterable[Dict[str, Any]]) ->
         fields["log_id"] = log_id
         fields["_time"] = when
         rows.append(fields)
-    columns = sorted({name for row in rows for name in row} | {"log_id", "_time", "data.type"})
-    definition = ", ".join(f"{_quote(name)} COLLATE NOCASE" for name in columns)
-    connection.execute(f"CREATE TABLE {TABLE} ({definition})")
-    placeholders = ", ".join("?" for _ in columns)
-    insert = f"INSERT INTO {TABLE} ({', '.join(_quote(c) for c in columns)}) VALUES ({placeholders})"
-
-    def cell(value: Any) -> Any:
-        return json.dumps(value) if isinstance(value, list) else value
-
-    connection.executemany(insert, ([cell(row.get(name)) for name in columns] for row in rows))
-    connection.execute(f"CREATE INDEX {TABLE}_time ON {TABLE} (`_time`)")
+    _create(connection, TABLE, rows, ("log_id", "_time", "data.type"))
     return {"events": len(rows), "duplicates": duplicates}
 
 
-def ensure_columns(connection: sqlite3.Connection, names: Iterable[str]) -> None:
+def load_inventory(connection: sqlite3.Connection, events: Iterable[Dict[str, Any]]) -> Dict[str, int]:
+    """Create table ``inventory`` from inventory events; returns counts (``events``, ``duplicates`` skipped)."""
+    rows: List[Dict[str, Any]] = []
+    seen = set()
+    duplicates = 0
+    for event in events:
+        event_id, when = check_inventory_event(event)
+        if event_id in seen:
+            duplicates += 1
+            continue
+        seen.add(event_id)
+        fields = flatten(event)
+        fields["event_id"] = event_id
+        fields["_time"] = when
+        rows.append(fields)
+    always = ("event_id", "_time", "tenant", "snapshot_id", "object_type", "object_id", "object_name")
+    _create(connection, INVENTORY_TABLE, rows, always)
+    return {"events": len(rows), "duplicates": duplicates}
+
+
+def ensure_columns(connection: sqlite3.Connection, names: Iterable[str], table: str = TABLE) -> None:
     """Add (empty) columns a query refers to but no event has, so the query still runs."""
-    existing = {row[1].lower() for row in connection.execute(f"PRAGMA table_info({TABLE})")}
+    existing = {row[1].lower() for row in connection.execute(f"PRAGMA table_info({table})")}
     for name in names:
         if name.lower() not in existing:
-            connection.execute(f"ALTER TABLE {TABLE} ADD COLUMN {_quote(name)} COLLATE NOCASE")
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {_quote(name)} COLLATE NOCASE")
             existing.add(name.lower())

@@ -7,8 +7,9 @@ and these TA-auth0 keys (all optional unless noted):
 ``how_to_implement`` (required), ``tuning`` (required)
     text for docs/detections.md and the saved search's description.
 ``alert``
-    ``group_by``: fields of one alert (event rules; a correlation uses its ``group-by``), ``throttle``: the
-    suppression period (default: a correlation's timespan, else ``60m``).
+    ``group_by``: fields of one alert (event rules; a correlation uses its ``group-by``; default
+    ``data.tenant_name``, for inventory rules ``tenant`` and ``object_id``), ``throttle``: the suppression period
+    (default: a correlation's timespan, else ``60m``, for inventory rules ``1d``).
 ``schedule``
     ``cron``, ``earliest``, ``latest``: overrides of the defaults of :func:`Detection.schedule`.
 ``risk``
@@ -24,6 +25,9 @@ and these TA-auth0 keys (all optional unless noted):
     a step Sigma cannot say: ``spl`` (lines after the Sigma condition), ``sql`` (a query over ``{core}``, the
     rows the Sigma condition selected, or a condition ``where`` on them) and ``params`` (tuning values:
     ``{name}`` in both texts; a macro ``<detection>_<name>`` in Splunk, the default value in SQLite).
+
+``logsource`` is ``{product: auth0}`` (Log Streams events) or ``{product: auth0, service: inventory}`` (the
+configuration inventory's events), the same in every document of the rule: see :mod:`tools.detections.sources`.
 """
 
 import glob
@@ -38,6 +42,7 @@ from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaRule
 
+from tools.detections import sources
 from tools.detections.backends import placeholder_fields
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -99,6 +104,18 @@ class Detection:
         return ids
 
     @property
+    def source(self) -> sources.Source:
+        """Log Streams events or inventory events: the logsource of the rule's documents (all the same)."""
+        found = {sources.for_logsource(doc["logsource"]) for doc in self.documents if "logsource" in doc}
+        if len(found) != 1:
+            raise DetectionError(f"{self.path}: every document needs the same auth0 logsource")
+        return found.pop()
+
+    @property
+    def is_inventory(self) -> bool:
+        return self.source is sources.INVENTORY
+
+    @property
     def is_correlation(self) -> bool:
         return isinstance(self.rule, SigmaCorrelationRule)
 
@@ -132,14 +149,14 @@ class Detection:
     def group_by(self) -> List[str]:
         if self.is_correlation:
             return list(self.rule.group_by or [])
-        return list((self.meta.get("alert") or {}).get("group_by") or ["data.tenant_name"])
+        return list((self.meta.get("alert") or {}).get("group_by") or self.source.default_group_by)
 
     @property
     def throttle(self) -> str:
         alert = self.meta.get("alert") or {}
         if alert.get("throttle"):
             return str(alert["throttle"])
-        return span_text(self.timespan) if self.is_correlation else "60m"
+        return span_text(self.timespan) if self.is_correlation else self.source.default_throttle
 
     @property
     def placeholders(self) -> Dict[str, List[str]]:
@@ -170,15 +187,23 @@ class Detection:
     def schedule(self) -> Dict[str, str]:
         """Cron and dispatch window. Every window of a correlation ends inside exactly one run's last
         ``interval`` minutes, and each run looks back the timespan before that, so a burst anywhere in time
-        (across a clock hour too) is seen whole by one run; 5 minutes of slack cover indexing delay."""
+        (across a clock hour too) is seen whole by one run; 5 minutes of slack cover indexing delay.
+
+        Inventory rules run hourly up to now (a snapshot's events carry its start time and are indexed when the run
+        ends) and look back one inventory interval (6 hours) more than a log rule would: every snapshot is seen
+        by several runs, and the throttle (at least as long as the lookback) keeps it to one alert."""
         own = self.meta.get("schedule") or {}
-        if self.is_correlation:
+        if self.is_inventory:
+            interval = 60
+            lookback = (self.timespan // 60 if self.is_correlation else 360) + interval + 5
+        elif self.is_correlation:
             interval = 15 if self.timespan <= 2 * 3600 else 60
             lookback = self.timespan // 60 + interval + 5
         else:
             interval, lookback = 10, 15
         cron = f"*/{interval} * * * *" if interval < 60 else f"{zlib.crc32(self.slug.encode()) % 50 + 5} * * * *"
-        default = {"cron": cron, "earliest": f"-{lookback}m@m", "latest": "-5m@m"}
+        latest = "now" if self.is_inventory else "-5m@m"
+        default = {"cron": cron, "earliest": f"-{lookback}m@m", "latest": latest}
         default.update({k: str(v) for k, v in own.items()})
         return default
 
@@ -201,6 +226,10 @@ def _check(detection: Detection) -> None:
         raise DetectionError(f"{where}: description and falsepositives are required")
     if detection.level not in LEVELS or rule.level is None:
         raise DetectionError(f"{where}: level must be one of {LEVELS}")
+    try:
+        detection.source  # noqa: B018 (raises on a mixed or unknown logsource)
+    except ValueError as error:
+        raise DetectionError(f"{where}: {error}") from error
     if not detection.mitre:
         raise DetectionError(f"{where}: no MITRE ATT&CK technique tag (attack.tNNNN)")
     if detection.is_correlation and detection.kind not in CORRELATION_KINDS:

@@ -2,7 +2,7 @@
 
 The SPL of every detection has the same shape::
 
-    `auth0_logs` <the Sigma condition, or the part of it that needs no placeholder>
+    `auth0_logs` <the Sigma condition, or the part of it that needs no placeholder>   (`auth0_inventory`: posture)
     [| auth0watchlist ... / | lookup ...   | search <the rest>]          placeholders
     [| sort 0 - _time | dedup <key> | search <condition>]                  state rules: latest event per key
     [<post step>]                                                         what Sigma cannot say
@@ -10,6 +10,10 @@ The SPL of every detection has the same shape::
      | eventstats max(...) | where ... `<detection>_threshold`]            fixed bins
     | eval <triage fields> | stats ... values(log_id) as log_ids by <group>
     | `<detection>_filter`
+
+Inventory rules (``logsource: {product: auth0, service: inventory}``) have the same shape over the inventory's flat
+events: their own triage fields (:data:`INVENTORY_TRIAGE_VALUES`) and ``values(object_id) as object_ids
+values(snapshot_id) as snapshot_ids`` instead of ``log_ids`` (an inventory event has no log_id).
 """
 
 import copy
@@ -22,8 +26,9 @@ from sigma.processing.pipeline import ProcessingPipeline
 
 from tools.detections.backends import Auth0SplunkBackend, placeholder_fields
 from tools.detections.placeholders import resolve
+from tools.detections.sources import LOGS
 
-PRODUCT_MACRO = "`auth0_logs`"
+PRODUCT_MACRO = LOGS.macro
 FRIENDLY = {
     "data.tenant_name": "tenant",
     "data.ip": "src",
@@ -62,6 +67,18 @@ TRIAGE_VALUES = [
     ("data.description", "descriptions"),
     ("auth0_request", "requests"),
 ]
+#: The triage fields of inventory alerts: which objects, what the inventory found on them, which snapshots.
+INVENTORY_TRIAGE_VALUES = [
+    ("object_type", "object_types"),
+    ("object_name", "object_names"),
+    ("risk_findings{}", "findings"),
+    ("risk_severity", "risk_severities"),
+]
+#: The events of an alert: (field, name in the results).
+EVENT_IDS = {
+    "logs": [("log_id", "log_ids")],
+    "inventory": [("object_id", "object_ids"), ("snapshot_id", "snapshot_ids")],
+}
 
 
 def friendly(field: str) -> str:
@@ -97,8 +114,8 @@ def convert(detection, mode=None, condition=None, rule_index=-1) -> Tuple[str, L
     return ("" if head == "*" else head), deferred
 
 
-def base_search(head: str, deferred: List[str]) -> List[str]:
-    return [f"{PRODUCT_MACRO} {head}".rstrip(), *deferred]
+def base_search(head: str, deferred: List[str], macro: str = PRODUCT_MACRO) -> List[str]:
+    return [f"{macro} {head}".rstrip(), *deferred]
 
 
 def macro_ref(detection, name: str) -> str:
@@ -114,7 +131,7 @@ def spl_params(text: str, detection) -> str:
 def rule_lines(detection, rule_index: int = -1) -> List[str]:
     """The search for one Sigma rule of the detection: its condition, with placeholder steps when it has any."""
     head, deferred = convert(detection, mode="prefilter", rule_index=rule_index)
-    lines = base_search(head, deferred)
+    lines = base_search(head, deferred, detection.source.macro)
     document = detection.documents[rule_index]
     (rule,) = list(SigmaCollection.from_dicts([copy.deepcopy(document)]))
     found: Dict[str, List[str]] = {}
@@ -135,7 +152,7 @@ def _event_lines(detection) -> List[str]:
     if detection.placeholders:
         raise ValueError(f"{detection.slug}: state rules take no placeholders")
     head, deferred = convert(detection, condition=state["scope"])
-    lines = base_search(head, deferred)
+    lines = base_search(head, deferred, detection.source.macro)
     keys = " ".join(fq(k) for k in state["key"])
     lines += ["| sort 0 - _time", f'| fillnull value="-" {keys}', f"| dedup {keys}"]
     full, full_deferred = convert(detection)
@@ -160,7 +177,7 @@ def _correlation_lines(detection) -> List[str]:
         lines = ["| multisearch " + " ".join(parts)]
     else:
         lines = rule_lines(detection, 0)
-    lines.append("| dedup log_id")
+    lines.append(f"| dedup {detection.source.dedup}")
     for name, spec in detection.derive.items():
         lines.append(f"| eval {name}={spec['spl']}")
     if groups:
@@ -199,17 +216,20 @@ def search(detection) -> str:
             lines += [line.strip() for line in spl_params(post, detection).strip().splitlines() if line.strip()]
     groups = detection.group_by
     by = " ".join(fq(g) for g in groups)
-    lines.append(TRIAGE_EVAL)
+    if not detection.is_inventory:
+        lines.append(TRIAGE_EVAL)
     if groups and not detection.is_correlation:
         lines.append(f'| fillnull value="unknown" {by}')
-    values = [f"values({fq(src)}) as {name}" for src, name in TRIAGE_VALUES]
+    triage = INVENTORY_TRIAGE_VALUES if detection.is_inventory else TRIAGE_VALUES
+    values = [f"values({fq(src)}) as {name}" for src, name in triage]
     for name, field in (detection.meta.get("output") or {}).items():
         values.append(f"values({fq(field)}) as {name}")
     aggregates = ["count", "min(_time) as firstTime", "max(_time) as lastTime"]
     if detection.is_correlation:
         aggregates.append("max(auth0_window_count) as peak_window_count")
+    values += [f"values({src}) as {name}" for src, name in EVENT_IDS[detection.source.name]]
     stats = " ".join([*aggregates, *values])
-    lines.append(f"| stats {stats} values(log_id) as log_ids" + (f" by {by}" if groups else ""))
+    lines.append(f"| stats {stats}" + (f" by {by}" if groups else ""))
     renames = [f"{fq(g)} AS {friendly(g)}" for g in groups if friendly(g) != g]
     if renames:
         lines.append("| rename " + ", ".join(renames))
@@ -251,7 +271,9 @@ def notable_fields(detection) -> List[str]:
 
 def risk(detection) -> Dict[str, Any]:
     meta = detection.meta.get("risk") or {}
-    field = meta.get("object") or (detection.group_by[0] if detection.group_by else "data.tenant_name")
+    field = meta.get("object") or (
+        detection.group_by[0] if detection.group_by else detection.source.default_group_by[0]
+    )
     name = friendly(field)
     return {
         "risk_object_field": name,
@@ -277,6 +299,10 @@ def stanza(detection) -> List[Tuple[str, str]]:
     fields = notable_fields(detection)
     title_token = " ".join(f"${f}$" for f in fields[:2])
     annotations = {"mitre_attack": detection.mitre, "analytic_story": ["Auth0 Tenant Attacks"]}
+    source = detection.source
+    drilldown_name = (
+        "The inventory events of this alert" if detection.is_inventory else "The Auth0 events of this alert"
+    )
     return [
         ("disabled", "1"),
         ("description", description(detection)),
@@ -306,8 +332,8 @@ def stanza(detection) -> List[Tuple[str, str]]:
         ("action.notable.param.security_domain", detection.meta.get("security_domain") or "access"),
         ("action.notable.param.severity", detection.level),
         ("action.notable.param.nes_fields", ",".join(fields)),
-        ("action.notable.param.drilldown_name", "The Auth0 events of this alert"),
-        ("action.notable.param.drilldown_search", f"{PRODUCT_MACRO} log_id IN ($log_ids$)"),
+        ("action.notable.param.drilldown_name", drilldown_name),
+        ("action.notable.param.drilldown_search", f"{source.macro} {source.drilldown}"),
         ("action.notable.param.drilldown_earliest_offset", "$info_min_time$"),
         ("action.notable.param.drilldown_latest_offset", "$info_max_time$"),
         ("action.risk", "1"),
