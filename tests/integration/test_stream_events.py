@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from sim_harness import CLIENT_ID, CLIENT_SECRET, DOMAIN, make_tenant
 from splunklib.modularinput import EventWriter
 
-from ta_auth0 import logs_input
+from ta_auth0 import logs_input, modinput
 from ta_auth0.checkpoint import MemoryCheckpointStore
 from ta_auth0.config import account_from, client_settings_from
 from ta_auth0.errors import ConfigurationError
@@ -32,7 +32,7 @@ def test_stream_events_runs_each_input_with_its_account(harness_for, monkeypatch
     monkeypatch.setattr(logs_input, "load_account", load_account)
     monkeypatch.setattr(logs_input, "load_settings", lambda key: client_settings_from(harness.settings))
     monkeypatch.setattr("ta_auth0.checkpoint.KVStoreCheckpointStore", kv_store)
-    monkeypatch.setattr(logs_input, "_logger_for", lambda name, key: harness.logger)
+    monkeypatch.setattr(modinput, "input_logger", lambda kind, name, key: harness.logger)
     out = io.StringIO()
     inputs = SimpleNamespace(
         metadata={"session_key": "sk-123", "server_uri": "https://127.0.0.1:8089"},

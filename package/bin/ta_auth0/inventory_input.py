@@ -13,10 +13,11 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from .client import Auth0Client, ClientSettings
 from .config import TenantAccount, load_account, load_settings
-from .errors import Auth0AddonError, ConfigurationError
+from .errors import ConfigurationError
 from .findings import Assessment, assess
 from .inventory_collector import INVENTORY_SOURCETYPE, InventoryCollector, InventoryOptions, Snapshot
 from .inventory_events import InventoryEventSink, object_events, summary_event
+from .modinput import run_each_input
 
 SERVICE = "auth0_inventory"
 DEFAULT_INTERVAL = 21600
@@ -28,10 +29,6 @@ class InventoryRun:
         self.snapshot = snapshot
         self.assessment = assessment
         self.events = events
-
-
-def input_name_of(stanza: str) -> str:
-    return stanza.split("://", 1)[-1]
 
 
 def inventory_options_from(params: Mapping[str, Any]) -> InventoryOptions:
@@ -96,43 +93,14 @@ def run_inventory_input(
     return InventoryRun(snapshot, assessment, events)
 
 
-def _logger_for(input_name: str, session_key: Optional[str]) -> logging.Logger:
-    from solnlib import conf_manager
-    from solnlib import log as solnlib_log
-
-    from . import ADDON_NAME, SETTINGS_CONF
-
-    logger = solnlib_log.Logs().get_logger(f"ta_auth0_inventory_{input_name}")
-    if session_key:
-        try:
-            logger.setLevel(
-                conf_manager.get_log_level(
-                    logger=logger, session_key=session_key, app_name=ADDON_NAME, conf_name=SETTINGS_CONF
-                )
-            )
-        except Exception:  # the logging tab is optional; INFO is the default
-            logger.setLevel(logging.INFO)
-    return logger
-
-
 def validate_input(definition: Any) -> None:
     inventory_options_from(definition.parameters)
 
 
 def stream_events(inputs: Any, event_writer: Any) -> None:
-    from solnlib import log as solnlib_log
+    def run_one(stanza: str, params: Mapping[str, Any], session_key: str, logger: logging.Logger) -> None:
+        account = load_account(session_key, params.get("account") or "")
+        settings = load_settings(session_key)
+        run_inventory_input(stanza, params, event_writer, account, settings, logger)
 
-    session_key = inputs.metadata["session_key"]
-    for stanza, params in inputs.inputs.items():
-        input_name = input_name_of(stanza)
-        logger = _logger_for(input_name, session_key)
-        solnlib_log.modular_input_start(logger, input_name)
-        try:
-            account = load_account(session_key, params.get("account") or "")
-            settings = load_settings(session_key)
-            run_inventory_input(stanza, params, event_writer, account, settings, logger)
-        except Auth0AddonError as error:
-            solnlib_log.log_exception(logger, error, error.category, msg_before=f"Input {input_name}: {error}")
-        except Exception as error:  # report, then let the next input run
-            solnlib_log.log_exception(logger, error, "Unexpected Error", msg_before=f"Input {input_name} failed:")
-        solnlib_log.modular_input_end(logger, input_name)
+    run_each_input(inputs, "inventory", run_one)

@@ -8,19 +8,16 @@ tests and ``make demo`` drive the real code path against the tenant simulator.
 import logging
 from typing import Any, Mapping, Optional
 
-from . import ADDON_NAME, CHECKPOINT_COLLECTION, LOGS_SOURCETYPE, SETTINGS_CONF
+from . import ADDON_NAME, CHECKPOINT_COLLECTION, LOGS_SOURCETYPE
 from .client import Auth0Client, ClientSettings
 from .config import TenantAccount, load_account, load_settings, whole_number
-from .errors import Auth0AddonError, ConfigurationError
+from .errors import ConfigurationError
 from .events import EventSink
 from .log_types import load_stream_categories
 from .logs_collector import START_DAYS_BACK, START_EARLIEST, START_NOW, CollectorOptions, LogsCollector, RunSummary
+from .modinput import input_name_of, run_each_input
 
 SERVICE = "auth0_logs"
-
-
-def input_name_of(stanza: str) -> str:
-    return stanza.split("://", 1)[-1]
 
 
 def collector_options_from(params: Mapping[str, Any]) -> CollectorOptions:
@@ -88,44 +85,17 @@ def run_logs_input(
     return summary
 
 
-def _logger_for(input_name: str, session_key: Optional[str]) -> logging.Logger:
-    from solnlib import conf_manager
-    from solnlib import log as solnlib_log
-
-    logger = solnlib_log.Logs().get_logger(f"ta_auth0_logs_{input_name}")
-    if session_key:
-        try:
-            logger.setLevel(
-                conf_manager.get_log_level(
-                    logger=logger, session_key=session_key, app_name=ADDON_NAME, conf_name=SETTINGS_CONF
-                )
-            )
-        except Exception:  # the logging tab is optional; INFO is the default
-            logger.setLevel(logging.INFO)
-    return logger
-
-
 def validate_input(definition: Any) -> None:
     collector_options_from(definition.parameters)
 
 
 def stream_events(inputs: Any, event_writer: Any) -> None:
-    from solnlib import log as solnlib_log
-
     from .checkpoint import KVStoreCheckpointStore
 
-    session_key = inputs.metadata["session_key"]
-    for stanza, params in inputs.inputs.items():
-        input_name = input_name_of(stanza)
-        logger = _logger_for(input_name, session_key)
-        solnlib_log.modular_input_start(logger, input_name)
-        try:
-            account = load_account(session_key, params.get("account") or "")
-            settings = load_settings(session_key)
-            store = KVStoreCheckpointStore(input_name, session_key, ADDON_NAME, CHECKPOINT_COLLECTION)
-            run_logs_input(stanza, params, event_writer, account, settings, store, logger)
-        except Auth0AddonError as error:
-            solnlib_log.log_exception(logger, error, error.category, msg_before=f"Input {input_name}: {error}")
-        except Exception as error:  # report, then let the next input run
-            solnlib_log.log_exception(logger, error, "Unexpected Error", msg_before=f"Input {input_name} failed:")
-        solnlib_log.modular_input_end(logger, input_name)
+    def run_one(stanza: str, params: Mapping[str, Any], session_key: str, logger: logging.Logger) -> None:
+        account = load_account(session_key, params.get("account") or "")
+        settings = load_settings(session_key)
+        store = KVStoreCheckpointStore(input_name_of(stanza), session_key, ADDON_NAME, CHECKPOINT_COLLECTION)
+        run_logs_input(stanza, params, event_writer, account, settings, store, logger)
+
+    run_each_input(inputs, "logs", run_one)

@@ -10,7 +10,7 @@ import pytest
 from inventory_harness import DOMAIN, READ_SCOPES, SECRET, make_tenant, run_inventory, simulator
 from splunklib.modularinput import EventWriter
 
-from ta_auth0 import inventory_input
+from ta_auth0 import inventory_input, modinput
 from ta_auth0.config import account_from, client_settings_from
 from ta_auth0.errors import ConfigurationError
 from ta_auth0.inventory_collector import CLIENT_FIELDS
@@ -258,7 +258,7 @@ def test_stream_events_runs_each_input_and_reports_a_broken_one(monkeypatch):
         monkeypatch.setattr(inventory_input, "load_account", load_account)
         monkeypatch.setattr(inventory_input, "load_settings",
                             lambda key: client_settings_from({"ca_bundle_path": sim.ca_bundle_path}))  # fmt: skip
-        monkeypatch.setattr(inventory_input, "_logger_for", lambda name, key: logging.getLogger("t"))
+        monkeypatch.setattr(modinput, "input_logger", lambda kind, name, key: logging.getLogger("t"))
         out = io.StringIO()
         inputs = SimpleNamespace(
             metadata={"session_key": "sk-1"},
