@@ -15,42 +15,19 @@ Exit status: 0 after a run (the summary goes to stderr as JSON), 2 when the run 
 """
 
 import json
-import logging
 import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "package", "bin"))
+sys.path.insert(0, ROOT)
+
+from tools.input_runner import run_from_stdin  # noqa: E402
 
 
-def main() -> int:
-    from solnlib import log as solnlib_log
-    from splunklib.modularinput import EventWriter
-
-    from ta_auth0.config import account_from, client_settings_from
-    from ta_auth0.errors import Auth0AddonError
+def run(stanza, spec, writer, account, settings, logger):
     from ta_auth0.inventory_input import run_inventory_input
 
-    spec = json.load(sys.stdin)
-    log_dir = spec.get("log_dir") or os.path.join(ROOT, "demo-output", "logs")
-    os.makedirs(log_dir, exist_ok=True)
-    solnlib_log.Logs.set_context(directory=log_dir, namespace="ta_auth0")
-    name = spec.get("name", "runner")
-    logger = solnlib_log.Logs().get_logger(f"inventory_{name}")
-    logger.setLevel(logging.DEBUG if spec.get("debug") else logging.INFO)
-    writer = EventWriter(output=sys.stdout)
-    try:
-        account = account_from(name, spec)
-        settings = client_settings_from(spec.get("settings") or {}, spec.get("proxy"))
-        run = run_inventory_input(f"auth0_inventory://{name}", spec.get("params") or {}, writer, account, settings,
-                                  logger)  # fmt: skip
-    except Auth0AddonError as error:
-        solnlib_log.log_exception(logger, error, error.category, msg_before=f"Input {name}: {error}")
-        writer.close()
-        return 2
-    writer.close()
-    sys.stderr.write(json.dumps({"summary": run.events[-1]}) + "\n")
-    return 0
+    return run_inventory_input(stanza, spec.get("params") or {}, writer, account, settings, logger).events[-1]
 
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
@@ -118,4 +95,4 @@ def report(result):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_from_stdin("inventory", run))

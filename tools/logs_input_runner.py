@@ -13,46 +13,21 @@ including its secret, arrives as JSON on stdin, never on the command line:
 Exit status: 0 after a run, 2 when the run reported an error (logged).
 """
 
-import json
-import logging
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "package", "bin"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tools.input_runner import run_from_stdin
 
 
-def main() -> int:
-    from solnlib import log as solnlib_log
-    from splunklib.modularinput import EventWriter
-
+def run(stanza, spec, writer, account, settings, logger):
     from ta_auth0.checkpoint import FileCheckpointStore
-    from ta_auth0.config import account_from, client_settings_from
-    from ta_auth0.errors import Auth0AddonError
     from ta_auth0.logs_input import run_logs_input
 
-    spec = json.load(sys.stdin)
-    log_dir = spec.get("log_dir") or os.path.join(ROOT, "demo-output", "logs")
-    os.makedirs(log_dir, exist_ok=True)
-    solnlib_log.Logs.set_context(directory=log_dir, namespace="ta_auth0")
-    name = spec.get("name", "runner")
-    logger = solnlib_log.Logs().get_logger(f"logs_{name}")
-    logger.setLevel(logging.DEBUG if spec.get("debug") else logging.INFO)
-    writer = EventWriter(output=sys.stdout)
-    try:
-        account = account_from(name, spec)
-        settings = client_settings_from(spec.get("settings") or {}, spec.get("proxy"))
-        store = FileCheckpointStore(spec["checkpoint"])
-        summary = run_logs_input(f"auth0_logs://{name}", spec.get("params") or {}, writer, account, settings, store,
-                                 logger)  # fmt: skip
-    except Auth0AddonError as error:
-        solnlib_log.log_exception(logger, error, error.category, msg_before=f"Input {name}: {error}")
-        writer.close()
-        return 2
-    writer.close()
-    sys.stderr.write(json.dumps({"summary": summary.as_dict()}) + "\n")
-    return 0
+    store = FileCheckpointStore(spec["checkpoint"])
+    return run_logs_input(stanza, spec.get("params") or {}, writer, account, settings, store, logger).as_dict()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_from_stdin("logs", run))
