@@ -23,6 +23,8 @@ import re
 import sqlite3
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+from tools.json_fields import leaf_values
+
 TABLE = "logs"
 INVENTORY_TABLE = "inventory"
 
@@ -43,23 +45,7 @@ def parse_date(value: str) -> float:
 
 def flatten(document: Any) -> Dict[str, Any]:
     """Splunk's JSON field names and values; multivalue (``{}``) fields as lists."""
-    found: Dict[str, List[Any]] = {}
-
-    def visit(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for key, child in node.items():
-                visit(child, f"{path}.{key}" if path else key)
-        elif isinstance(node, list):
-            for child in node:
-                visit(child, path + "{}")
-        elif node is None:
-            return
-        else:
-            value = ("true" if node else "false") if isinstance(node, bool) else node
-            found.setdefault(path, []).append(value)
-
-    visit(document, "")
-    return {name: (values if "{}" in name else values[0]) for name, values in found.items()}
+    return {name: (values if "{}" in name else values[0]) for name, values in leaf_values(document).items()}
 
 
 def check_envelope(document: Any) -> Tuple[str, float]:

@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from addonfactory_splunk_conf_parser_lib import TABConfigParser
 
+from tools.json_fields import leaf_values
 from tools.knowledge import spl_eval, spl_search
 
 FieldValue = spl_search.FieldValue
@@ -63,25 +64,12 @@ def read_conf(path: str) -> Dict[str, Dict[str, str]]:
 
 def flatten_json(document: Any, keep_empty: bool = True) -> Dict[str, FieldValue]:
     """KV_MODE=json: ``{"a": {"b": [1, {"c": true}]}}`` gives ``a.b{}`` = 1 and ``a.b{}.c`` = true."""
-    found: Dict[str, List[str]] = {}
-
-    def visit(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for key, child in node.items():
-                visit(child, f"{path}.{key}" if path else key)
-        elif isinstance(node, list):
-            for child in node:
-                visit(child, path + "{}")
-        elif node is None:
-            return  # JSON null: no value
-        else:
-            text = ("true" if node else "false") if isinstance(node, bool) else str(node)
-            if text == "" and not keep_empty:
-                return
-            found.setdefault(path, []).append(text)
-
-    visit(document, "")
-    return {name: values[0] if len(values) == 1 else values for name, values in found.items()}
+    found: Dict[str, FieldValue] = {}
+    for name, values in leaf_values(document).items():
+        texts = [str(value) for value in values if keep_empty or str(value) != ""]
+        if texts:
+            found[name] = texts[0] if len(texts) == 1 else texts
+    return found
 
 
 def parse_json_raw(raw: str) -> Any:
