@@ -884,18 +884,27 @@ def add_attacks(tenant, at=None, seed=1, *, dcr_count=24):
             "environment_name": tenant.environment_name,
         }
 
+    def by_dashboard_admin(ts, typ, description):
+        """A Management API call an administrator made in the Dashboard (its Global Client, no client name)."""
+        log = common(ts, typ, description)
+        log.update(
+            {
+                "client_id": global_id,
+                "client_name": "",
+                "ip": admin["ip"],
+                "user_agent": admin["ua"],
+                "user_id": admin["user_id"],
+                "user_name": admin["email"],
+                "connection_id": "",
+            }
+        )
+        return log
+
     logs = []
     # 1. Dynamic Client Registration enabled, then a burst of registrations.
-    enable = common(at_ms - 5 * 60 * 1000, "sapi", "Update tenant settings")
+    enable = by_dashboard_admin(at_ms - 5 * 60 * 1000, "sapi", "Update tenant settings")
     enable.update(
         {
-            "client_id": global_id,
-            "client_name": "",
-            "ip": admin["ip"],
-            "user_agent": admin["ua"],
-            "user_id": admin["user_id"],
-            "user_name": admin["email"],
-            "connection_id": "",
             "details": {
                 "request": {
                     "method": "patch",
@@ -989,16 +998,9 @@ def add_attacks(tenant, at=None, seed=1, *, dcr_count=24):
     ts = at_ms + 35 * 60 * 1000
     for target in read_targets:
         ts += rng.randrange(5000, 40000)
-        log = common(ts, "mgmt_api_read", "Get client by ID")
+        log = by_dashboard_admin(ts, "mgmt_api_read", "Get client by ID")
         log.update(
             {
-                "client_id": global_id,
-                "client_name": "",
-                "ip": admin["ip"],
-                "user_agent": admin["ua"],
-                "user_id": admin["user_id"],
-                "user_name": admin["email"],
-                "connection_id": "",
                 "details": {
                     "accessedSecrets": ["client_secret"],
                     "request": {
