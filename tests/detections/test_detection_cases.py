@@ -22,6 +22,9 @@ def test_case(detection, case):
     engine = Engine(case.envelopes, case.watchlist, case.lookups, inventory=case.inventory)
     alerts = engine.run(detection)
     assert sorted(Engine.ids(alert) for alert in alerts) == case.expected()
+    by_ids = {tuple(Engine.ids(alert)): alert for alert in alerts}
+    for ids, severity in case.expected_alerts():
+        assert by_ids[tuple(ids)]["severity"] == (severity or detection.level)
     for alert in alerts:
         assert alert["detection"] == detection.name
         assert alert["first_seen"] <= alert["last_seen"]
@@ -44,8 +47,8 @@ def test_every_detection_has_positive_and_negative_cases(detection):
         assert len(loaded) >= 3, "a threshold needs just-under, at and over cases"
 
 
-def test_fifty_five_detections_with_unique_names_ids_and_slugs():
-    assert len(DETECTIONS) == 55
+def test_fifty_six_detections_with_unique_names_ids_and_slugs():
+    assert len(DETECTIONS) == 56
     assert len({d.name for d in DETECTIONS}) == len({str(d.rule.id) for d in DETECTIONS}) == len(DETECTIONS)
 
 

@@ -102,12 +102,24 @@ def test_saved_search_quality(detection):
     assert annotations["mitre_attack"] == detection.mitre
     assert detection.mitre
     assert stanza["action.correlationsearch.enabled"] == "1"
+    assert stanza["realtime_schedule"] == "0"
+    assert stanza["alert.track"] == "0", "ES tracks correlation searches as notables"
+    search = stanza["search"].replace("\\\n", "\n")
     assert stanza["action.notable.param.severity"] == detection.level
     assert stanza["action.notable.param.nes_fields"] == ",".join(fields)
-    (risk,) = json.loads(stanza["action.risk.param._risk"])
-    assert risk["risk_object_field"] in fields
-    assert risk["risk_score"] > 0
-    search = stanza["search"].replace("\\\n", "\n")
+    entries = json.loads(stanza["action.risk.param._risk"])
+    risks = [e for e in entries if "risk_object_field" in e]
+    threats = [e for e in entries if "threat_object_field" in e]
+    tenant = spl.friendly(detection.source.default_group_by[0])
+    if spl.risk_user_field(detection):
+        assert [r["risk_object_field"] for r in risks] == ["risk_user", "risk_tenant"]
+        assert "risk_tenant=if(isnull(risk_user)" in search
+    else:
+        assert [r["risk_object_field"] for r in risks] == [tenant]
+    assert all(r["risk_score"] > 0 for r in risks)
+    assert threats == (
+        [] if detection.is_inventory else [{"threat_object_field": "src_ips", "threat_object_type": "ip_address"}]
+    )
     first = search.splitlines()[0]
     macro = detection.source.macro
     assert first.startswith((macro, f"| multisearch [search {macro}"))
@@ -116,12 +128,15 @@ def test_saved_search_quality(detection):
         triage_fields = ("object_types", "object_names", "findings", "risk_severities", "object_ids", "snapshot_ids")
         assert "log_id" not in search
         assert "data." not in search
-        drilldown = "`auth0_inventory` snapshot_id IN ($snapshot_ids$) object_id IN ($object_ids$)"
+        drilldown = "`auth0_inventory`"
     else:
         triage_fields = ("actors", "src_ips", "clients", "target_client_ids", "descriptions", "requests", "log_ids")
         assert "object_ids" not in search
-        drilldown = "`auth0_logs` log_id IN ($log_ids$)"
-    assert stanza["action.notable.param.drilldown_search"] == drilldown
+        drilldown = "`auth0_logs`"
+    assert stanza["action.notable.param.drilldown_search"].startswith(drilldown)
+    for group in detection.group_by:
+        if group not in detection.derive:
+            assert f'="${spl.friendly(group)}$"' in stanza["action.notable.param.drilldown_search"], group
     for triage in triage_fields:
         assert f" as {triage}" in search
     for field in fields:

@@ -52,7 +52,7 @@ def test_demo_attacks_are_reported_without_a_watchlist(scenario, capsys):
     assert not by_name(alerts, "Auth0 - Client secret of a critical application read - Rule")
     explorer = by_name(alerts, "Auth0 - API Explorer token issued - Rule")
     assert [a["log_ids"] for a in explorer] == [injected["api_explorer"]["log_ids"]]
-    assert "55 detections" in err
+    assert "56 detections" in err
     assert "inventory events" not in err  # without --inventory the posture detections stay silent
     assert all("log_ids" in alert and "object_ids" not in alert for alert in alerts)
 
@@ -125,7 +125,7 @@ def test_inventory_events_feed_the_posture_detections(tmp_path, capsys):
     inventory.write_text("".join(json.dumps(e) + "\n" for e in INVENTORY + INVENTORY[:1]), encoding="utf-8")
     code, alerts, err = run(capsys, "--inventory", str(inventory))
     assert code == 0
-    assert "replay: 0 events, 3 inventory events (1 duplicates ignored), 55 detections, 2 alerts" in err
+    assert "replay: 0 events, 3 inventory events (1 duplicates ignored), 56 detections, 2 alerts" in err
     (dcr,) = by_name(alerts, "Auth0 - Dynamic Client Registration enabled - Rule")
     assert dcr["object_ids"] == ["acme.us.auth0.com"]
     assert dcr["snapshot_ids"] == ["s1"]

@@ -1,5 +1,5 @@
 """A burst that straddles a clock hour alerts: in SQLite by the correlation's own window, and the generated SPL
-counts it the same way (a sliding streamstats window, never fixed bins)."""
+counts it the same way (a sliding window stepped by a sixtieth of its span, never fixed bins)."""
 
 import collections
 import datetime
@@ -35,8 +35,9 @@ def test_straddling_burst_alerts_in_sqlite():
 
 def test_generated_spl_uses_a_sliding_window_and_no_bins():
     search = spl.search(DCR)
-    assert "| streamstats time_window=60m count as auth0_window_count by data.tenant_name" in search
-    assert "| sort 0 _time" in search
+    assert "| eval auth0_window=mvrange(auth0_step_start - 3540, auth0_step_start + 60, 60)" in search
+    assert "sum(auth0_n) as auth0_window_count" in search
+    assert "by auth0_window data.tenant_name" in search
     assert not re.search(r"\b(bin|bucket)\b", search)
 
 
@@ -46,7 +47,8 @@ def test_no_saved_search_uses_fixed_bins_and_every_correlation_slides():
         assert not re.search(r"\|\s*(bin|bucket)\b", search), detection.slug
         assert "span=" not in search, detection.slug
         if detection.is_correlation:
-            assert f"streamstats time_window={detection.timespan // 60}m" in search, detection.slug
+            step = detection.timespan // 60
+            assert f"auth0_window=mvrange(auth0_step_start - {detection.timespan - step}," in search, detection.slug
 
 
 def test_schedule_sees_every_window_whole():

@@ -14,7 +14,7 @@ Both backends are used as libraries; these subclasses change only what Auth0's d
 
 import copy
 import re
-from typing import Any, ClassVar, Dict, List, Optional
+from typing import Any, Callable, ClassVar, Dict, List, Optional
 
 from sigma.backends.splunk import SplunkBackend
 from sigma.backends.sqlite import sqliteBackend
@@ -66,16 +66,19 @@ def _node(cls, args: List[Any]) -> Any:
     return cls(args)
 
 
-def prefilter(node: Any, negated: bool = False) -> Any:
-    """The weakest condition without placeholders that every match of ``node`` satisfies.
+def prefilter(node: Any, negated: bool = False, keep: Optional[Callable[[str], bool]] = None) -> Any:
+    """The weakest condition without placeholders (and, with ``keep``, only on the fields ``keep`` accepts) that
+    every match of ``node`` satisfies.
 
-    A placeholder comparison is replaced by the constant that lets the most events through (true where it is not
-    negated, false where it is), then constants are folded away.
+    A placeholder comparison, or one on a field ``keep`` rejects, is replaced by the constant that lets the most
+    events through (true where it is not negated, false where it is), then constants are folded away.
     """
-    if is_placeholder_leaf(node):
+    if is_placeholder_leaf(node) or (
+        keep is not None and _leaf_field(node) is not None and not keep(_leaf_field(node))
+    ):
         return FALSE if negated else TRUE
     if isinstance(node, ConditionNOT):
-        inner = prefilter(node.args[0], not negated)
+        inner = prefilter(node.args[0], not negated, keep)
         if inner in (TRUE, FALSE):
             return FALSE if inner == TRUE else TRUE
         return _node(ConditionNOT, [inner])
@@ -83,7 +86,7 @@ def prefilter(node: Any, negated: bool = False) -> Any:
         absorbing, neutral = (FALSE, TRUE) if isinstance(node, ConditionAND) else (TRUE, FALSE)
         args = []
         for arg in node.args:
-            folded = prefilter(arg, negated)
+            folded = prefilter(arg, negated, keep)
             if folded == absorbing:
                 return absorbing
             if folded != neutral:
@@ -92,6 +95,26 @@ def prefilter(node: Any, negated: bool = False) -> Any:
             return neutral
         return args[0] if len(args) == 1 else _node(type(node), args)
     return copy.copy(node)
+
+
+def _leaf_field(node: Any) -> Optional[str]:
+    """The field a comparison leaf is on (None for anything else)."""
+    if isinstance(node, ConditionItem):
+        return None
+    field = getattr(node, "field", None)
+    return field if isinstance(field, str) else None
+
+
+def condition_fields(node: Any, found: Optional[List[str]] = None) -> List[str]:
+    """Every field a condition compares, in order of first use."""
+    found = [] if found is None else found
+    field = _leaf_field(node)
+    if field is not None and field not in found:
+        found.append(field)
+    if isinstance(node, ConditionItem):
+        for arg in node.args:
+            condition_fields(arg, found)
+    return found
 
 
 def post_condition(node: Any, flags: Dict[str, "placeholders.PlaceholderSpec"]) -> Any:
@@ -110,8 +133,23 @@ def replace_placeholders(node: Any, flags: Dict[str, "placeholders.PlaceholderSp
         spec = flags[names[0]]
         return ConditionFieldEqualsValueExpression(spec.flag_field, SigmaString(spec.flag_value))
     if isinstance(node, ConditionItem):
-        return _node(type(node), [replace_placeholders(arg, flags) for arg in node.args])
+        args, seen = [], set()
+        for arg in node.args:
+            replaced = replace_placeholders(arg, flags)
+            key = repr(replaced) if is_flag_leaf(replaced) else None
+            if key is not None and key in seen:
+                continue  # two fields of one placeholder become the same flag test: say it once
+            seen.add(key)
+            args.append(replaced)
+        return args[0] if len(args) == 1 and not isinstance(node, ConditionNOT) else _node(type(node), args)
     return copy.copy(node)
+
+
+def is_flag_leaf(node: Any) -> bool:
+    return isinstance(node, ConditionFieldEqualsValueExpression) and node.field in {
+        "watchlist_match",
+        *(f"{name}_match" for name in placeholders.LOOKUPS),
+    }
 
 
 def link(node: Any, parent: Any = None) -> Any:
@@ -129,13 +167,21 @@ class SplunkMultivalueRegex(DeferredTextQueryExpression):
 
 
 class Auth0SplunkBackend(SplunkBackend):
-    """Splunk SPL for Auth0 JSON events. ``mode``: ``None`` (whole condition), ``prefilter`` or ``post``."""
+    """Splunk SPL for Auth0 JSON events. ``mode``: ``None`` (whole condition), ``prefilter`` (without placeholders,
+    and with ``keep`` only on the fields it accepts) or ``post``."""
 
     field_quote_pattern = re.compile(r"^[\w.{}\-]+$")
 
-    def __init__(self, processing_pipeline=None, mode: Optional[str] = None, **kwargs):
+    def __init__(
+        self,
+        processing_pipeline=None,
+        mode: Optional[str] = None,
+        keep: Optional[Callable[[str], bool]] = None,
+        **kwargs,
+    ):
         super().__init__(processing_pipeline, **kwargs)
         self.mode = mode
+        self.keep = keep
         self._rewriting = False
 
     def convert_condition(self, cond, state):
@@ -144,7 +190,7 @@ class Auth0SplunkBackend(SplunkBackend):
         self._rewriting = True
         try:
             if self.mode == "prefilter":
-                tree = prefilter(cond)
+                tree = prefilter(cond, keep=self.keep)
             else:
                 names = placeholder_fields(cond)
                 tree = post_condition(cond, {name: placeholders.resolve(name) for name in names})

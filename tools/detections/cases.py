@@ -39,7 +39,7 @@ import datetime
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -50,7 +50,7 @@ BASE_TIME = datetime.datetime(2026, 1, 5, 10, 0, 0, tzinfo=datetime.timezone.utc
 class Case:
     name: str
     envelopes: List[Dict[str, Any]]
-    expect: List[List[str]]
+    expect: List[Any]
     watchlist: List[Dict[str, str]] = field(default_factory=list)
     lookups: Dict[str, List[str]] = field(default_factory=dict)
     inventory: List[Dict[str, Any]] = field(default_factory=list)
@@ -60,13 +60,19 @@ class Case:
         return [envelope["log_id"] for envelope in self.envelopes] + [event["event_id"] for event in self.inventory]
 
     def expected(self) -> List[List[str]]:
+        return sorted(ids for ids, _ in self.expected_alerts())
+
+    def expected_alerts(self) -> List[Tuple[List[str], Optional[str]]]:
+        """(ids, severity or None) of each expected alert: an ``expect`` entry is a list of id globs, or
+        ``{ids: [...], severity: <level>}`` when the alert's severity is part of the expectation."""
         alerts = []
-        for globs in self.expect:
+        for entry in self.expect:
+            globs, severity = (entry["ids"], entry.get("severity")) if isinstance(entry, dict) else (entry, None)
             ids = sorted({i for pattern in globs for i in self.ids if fnmatch.fnmatchcase(i, str(pattern))})
             if not ids:
                 raise ValueError(f"case {self.name!r}: {globs} names no event")
-            alerts.append(ids)
-        return sorted(alerts)
+            alerts.append((ids, severity))
+        return sorted(alerts, key=lambda alert: alert[0])
 
 
 def expand_keys(data: Any) -> Any:
@@ -166,7 +172,7 @@ def load(path: str) -> List[Case]:
         case = Case(
             name=str(raw["name"]),
             envelopes=[] if inventory else built,
-            expect=[list(alert) for alert in raw.get("expect") or []],
+            expect=[dict(alert) if isinstance(alert, dict) else list(alert) for alert in raw.get("expect") or []],
             watchlist=list(raw.get("watchlist") or []),
             lookups=dict(raw.get("lookups") or {}),
             inventory=built if inventory else [],

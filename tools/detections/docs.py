@@ -60,14 +60,36 @@ Correlations add `peak_window_count`. Posture alerts (inventory events have no `
 inventory's `risk_findings`), `risk_severities`, their own fields, `object_ids` and `snapshot_ids` (the drill-down
 shows those objects in those snapshots).
 
-**Thresholds use sliding windows.** A correlation counts with `streamstats time_window=<span>` over time-sorted
-events, per group, and alerts when any window reached the threshold; no search uses `bin _time`, so a burst
-that straddles a clock hour is counted whole. The schedule makes every window visible to one run: a search that
-runs every *I* minutes looks back *span + I + 5* minutes and stops 5 minutes ago (indexing delay), so each window
-ends in exactly one run's last *I* minutes. Alerts are throttled (`alert.suppress`) for the rule's dedup period on
-its group-by fields, so overlapping runs do not repeat an alert. Posture rules run hourly up to `now` (a snapshot's
-events carry its start time and are indexed when it ends) and look back one inventory interval (6 hours) more;
-their throttle (default 1 day) is longer than that lookback, so each finding alerts once per throttle period.
+**Thresholds use sliding windows, counted without a window cap.** A correlation aggregates its events per step
+(a sixtieth of the window: 1 minute for 60 minutes, 24 minutes for 24 hours) and group with `stats`, adds each
+step's row to the 60 windows that contain it (`eval auth0_window=mvrange(...)`; `stats` splits a multivalue
+by-field) and alerts when a window reaches the threshold. No search uses `bin _time` (a burst that straddles a
+clock hour is counted whole) and none runs `streamstats time_window` over raw events, whose window holds at most
+`max_stream_window` (10,000) events of all groups and silently undercounts at volume. A window's events are within
+its span of each other; a burst that needs the last step of slack (59 of 60 minutes) may be counted one step late.
+
+**Each event is judged by exactly one run, however late it is indexed.** Every search is continuously scheduled
+(`realtime_schedule = 0`: a busy scheduler delays runs but never skips one). Event rules read the events indexed in
+their own 10-minute slice (`dispatch.index_earliest = -15m@m`, `dispatch.index_latest = -5m@m`) over a _time range
+{late} minutes wider, so an event indexed hours late is still alerted on, once. Correlations and state rules need
+older events as context: they read the window plus the interval plus {late} minutes of _time and report only the
+windows (the latest states) that hold an event indexed in the run's own interval (`| addinfo`, `_indextime` within
+the last interval before `info_max_time`). A burst therefore alerts in the run whose slice completes it and never
+again; a burst that goes on alerts again only after the throttle (`alert.suppress`, at least the window and the
+interval) on its group-by fields. Posture rules run hourly up to `now` (a snapshot's events carry its start time
+and are indexed when it ends) and look back one inventory interval (6 hours) more; their throttle (default 1 day)
+is longer than that lookback, so each finding alerts once per throttle period.
+
+**Fields are read where they are.** Auth0 puts `tenant_name`, `user_id`, `user_name` and `hostname` after
+`details`, which can be any size, and Splunk's automatic JSON extraction stops at `[spath] extraction_cutoff`
+(5,000 bytes). The leading search of every detection uses only the fields before `details` (`data.type`,
+`data.description`, `data.client_id`, `data.ip`, ...); every other field a detection decides on, groups by or shows
+is read with `spath path=`, which is not cut off, and the full condition is applied after it.
+
+**Risk.** The risk object is the user when a rule names one and the alert has it (`risk_user`), otherwise the
+tenant (`risk_tenant`, or `tenant`); neither is ever filled with a placeholder value. Source addresses are threat
+objects (`src_ips`, `ip_address`). Event ids are capped at 100 per alert (`log_ids`); the notable's drill-down
+searches the rule's events of the alert's group over the alert's time range.
 """
 
 
@@ -118,8 +140,35 @@ def _extra_step(detection: model.Detection) -> str:
     return ""
 
 
+def volume(detection: model.Detection) -> str:
+    """How large a tenant the rule is built for."""
+    schedule = detection.schedule()
+    if not detection.is_correlation:
+        if schedule.get("index_earliest"):
+            return "any: each run reads one 10-minute index-time slice of the rule's events (no window, no cap)."
+        return "any: the rule aggregates its events with `stats`/`eventstats` only (no window cap)."
+    step = detection.timespan // 60
+    groups = ", ".join(f"`{spl.friendly(g)}`" for g in detection.group_by) or "tenant"
+    interval = detection.run_interval_minutes * 60
+    kept = (interval + 2 * detection.timespan) // step
+    return (
+        f"no cap on events per window: a {model.span_text(detection.timespan)} window in "
+        f"{model.span_text(step)} steps, the events reduced to one row per step and ({groups}) before the window, "
+        "so `max_stream_window` does not apply. Only groups with an event new in the run are kept, within one "
+        f"window of it ({kept:,} steps at most), and each kept row joins 60 windows: the window stage holds 60 rows "
+        f"per (group, step) that has events, at most {60 * kept:,} per group; e.g. 10,000 groups with one event "
+        f"each in a run give {600_000:,} rows, which `stats` handles (it spills to disk past `max_mem_usage_mb`)."
+    )
+
+
 def render(detections: List[model.Detection], catalogue: Dict[str, List[Dict[str, str]]]) -> str:
-    out = [INTRO.format(count=len(detections), posture=sum(d.is_inventory for d in detections))]
+    out = [
+        INTRO.format(
+            count=len(detections),
+            posture=sum(d.is_inventory for d in detections),
+            late=model.LATE_ARRIVAL_MINUTES,
+        )
+    ]
     covers = _covers(catalogue)
     out.append("\n## The detections\n\n")
     out.append(
@@ -152,6 +201,7 @@ def render(detections: List[model.Detection], catalogue: Dict[str, List[Dict[str
         out.append(f"- **How to implement**: {detection.text('how_to_implement')}\n")
         out.append("- **Known false positives**: " + "; ".join(spl.one_line(f) for f in rule.falsepositives) + "\n")
         out.append(f"- **Tuning**: {detection.text('tuning')}\n")
+        out.append(f"- **Volume**: {volume(detection)}\n")
         names = list(detection.placeholders)
         if names:
             used = []
@@ -178,9 +228,11 @@ def render(detections: List[model.Detection], catalogue: Dict[str, List[Dict[str
             out.append(f"- [{detection.name}](#{detection.slug}): {spl.one_line(step)}\n")
     out.append(
         "\nCorrelation rules need no extra step: event_count, value_count, temporal and temporal_ordered are "
-        "pySigma correlations, run by its SQLite backend in the tests and by the add-on's streamstats templates in "
-        "Splunk. A temporal_ordered alert's evidence in the tests is the sequence (the first event of each step); "
-        "the saved search lists every event of the group in its window.\n"
+        "pySigma correlations, run by its SQLite backend in the tests and by the add-on's sliding-window templates "
+        "(per-step `stats`, then `mvrange` windows) in Splunk. A correlation's `window:` terms (extra per-window "
+        "counts, a condition on them, an escalated severity) are written once and evaluated in both. A "
+        "temporal_ordered alert's evidence in the tests is the sequence (the first event of each step); the saved "
+        "search lists every event of the group in its window.\n"
     )
     out.append("\n## Catalogue coverage\n")
     for source, title in (

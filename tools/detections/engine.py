@@ -119,6 +119,7 @@ class Engine:
         names |= set(re.findall(r"`([^`]+)`", detection.post.get("sql", "") + detection.post.get("where", "")))
         names |= set((detection.meta.get("state") or {}).get("key") or [])
         names |= {m for spec in detection.derive.values() for m in re.findall(r"`([^`]+)`", spec["sql"])}
+        names |= {spec["field"] for spec in detection.window["aggregates"].values()}
         table = detection.source.table
         if detection.is_inventory:  # flat field names: no "." to tell them from search identifiers
             names = (names - set(_fields_of(detection.documents))) | set(_rule_fields(detection.documents))
@@ -202,7 +203,12 @@ class Engine:
         windows: Dict[str, List[List[Any]]] = {}
         for row in rows:
             ids = [event_id.split(":", 1)[1] for event_id in json.loads(row["event_ids"])]
-            windows.setdefault(row["group_keys"], []).append([row["window_start"], row["window_end"], set(ids)])
+            verdict = self._window_terms(detection, ids, row["metric_value"])
+            if verdict is None:
+                continue
+            windows.setdefault(row["group_keys"], []).append(
+                [row["window_start"], row["window_end"], set(ids), verdict]
+            )
         alerts = []
         for spans in windows.values():
             spans.sort(key=lambda span: span[0])
@@ -211,12 +217,41 @@ class Engine:
                 if merged and span[0] <= merged[-1][1]:
                     merged[-1][1] = max(merged[-1][1], span[1])
                     merged[-1][2] |= span[2]
+                    merged[-1][3] = merged[-1][3] or span[3]
                 else:
                     merged.append(span)
-            for _start, _end, ids in merged:
-                alerts.append(self._correlation_alert(detection, sorted(ids)))
+            for _start, _end, ids, escalated in merged:
+                alert = self._correlation_alert(detection, sorted(ids))
+                if escalated:
+                    alert["severity"] = detection.window["escalate"]["level"]
+                alerts.append(alert)
         alerts.sort(key=lambda alert: (alert["first_seen"], self.ids(alert)))
         return alerts
+
+    def _window_terms(self, detection: Detection, ids: List[str], metric: Any) -> Optional[bool]:
+        """A window's extra terms (``window:``) over its events: None when ``where`` rejects the window, else
+        whether it escalates."""
+        window = detection.window
+        if not window["aggregates"] and not window.get("where") and not window.get("escalate"):
+            return False
+        source = detection.source
+        columns = []
+        for name, spec in window["aggregates"].items():
+            field = _quote(spec["field"])
+            if spec["function"] == "distinct":
+                columns.append(f"COUNT(DISTINCT {field}) AS {_quote(name)}")
+            else:
+                function = "MIN" if spec["function"] == "first" else "MAX"
+                columns.append(f"{function}(CASE WHEN {field} IS NOT NULL THEN `_time` END) AS {_quote(name)}")
+        columns.append("? AS auth0_window_count")
+        marks = ", ".join("?" for _ in ids)
+        terms = f"SELECT {', '.join(columns)} FROM {source.table} WHERE {_quote(source.id_field)} IN ({marks})"
+        where = window.get("where") or "1"
+        when = (window.get("escalate") or {}).get("when") or "0"
+        verdict = self.connection.execute(f"SELECT ({where}), ({when}) FROM ({terms})", [metric, *ids]).fetchone()
+        if not verdict[0]:
+            return None
+        return bool(verdict[1])
 
     def _correlation_alert(self, detection: Detection, log_ids: List[str]) -> Dict[str, Any]:
         marks = ", ".join("?" for _ in log_ids)

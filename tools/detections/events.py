@@ -134,9 +134,20 @@ def _cidr_match(value: Any, cidr: Any) -> bool:
         return False
 
 
+def _prefix_length(value: Any) -> Optional[int]:
+    """The prefix length of ``a.b.c.d/n`` (or an IPv6 network); a bare address is a /32 (/128)."""
+    if value is None:
+        return None
+    try:
+        return ipaddress.ip_network(str(value).strip(), strict=False).prefixlen
+    except ValueError:
+        return None
+
+
 def connect() -> sqlite3.Connection:
     connection = sqlite3.connect(":memory:")
     connection.create_function("auth0_cidr_match", 2, _cidr_match, deterministic=True)
+    connection.create_function("auth0_prefix_length", 1, _prefix_length, deterministic=True)
     # Sigma's |re (and Splunk's regex) is a search, case-sensitive unless the pattern says (?i).
     connection.create_function("REGEXP", 2, _regexp, deterministic=True)
     return connection

@@ -48,6 +48,11 @@ from tools.detections.backends import placeholder_fields
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DETECTIONS = os.path.join(ROOT, "detections")
 LEVELS = ("informational", "low", "medium", "high", "critical")
+#: Late arrival the schedules tolerate: an event indexed up to this long after its _time is still alerted on
+#: (each run reads the events indexed in its own interval, over a _time range this much wider).
+LATE_ARRIVAL_MINUTES = 240
+#: A run reads what was indexed up to this many minutes before its scheduled time (searchable by then).
+INDEX_SLACK_MINUTES = 5
 CORRELATION_KINDS = ("event_count", "value_count", "temporal", "temporal_ordered")
 
 
@@ -181,31 +186,73 @@ class Detection:
         return collection
 
     @property
+    def window(self) -> Dict[str, Any]:
+        """A correlation's extra window terms (``window:``): ``aggregates`` (``name: {distinct|first|last:
+        field}``: distinct values of the field, or the time of the first/last event that has it, per window),
+        ``where`` (a condition on them and ``auth0_window_count``, valid in both SPL eval and SQLite) and
+        ``escalate`` (``level``, ``when``: the alert's severity when a window satisfies ``when``)."""
+        raw = dict(self.meta.get("window") or {})
+        aggregates = {}
+        for name, spec in (raw.get("aggregates") or {}).items():
+            ((function, field),) = dict(spec).items()
+            aggregates[str(name)] = {"function": str(function), "field": str(field)}
+        result: Dict[str, Any] = {"aggregates": aggregates}
+        if raw.get("where"):
+            result["where"] = " ".join(str(raw["where"]).split())
+        if raw.get("escalate"):
+            escalate = dict(raw["escalate"])
+            result["escalate"] = {"level": str(escalate["level"]), "when": " ".join(str(escalate["when"]).split())}
+        return result
+
+    @property
     def params(self) -> Dict[str, Any]:
         return dict(self.post.get("params") or {})
 
     def schedule(self) -> Dict[str, str]:
-        """Cron and dispatch window. Every window of a correlation ends inside exactly one run's last
-        ``interval`` minutes, and each run looks back the timespan before that, so a burst anywhere in time
-        (across a clock hour too) is seen whole by one run; 5 minutes of slack cover indexing delay.
+        """Cron, dispatch window and (event rules) index-time window; every search is continuously scheduled
+        (``realtime_schedule = 0``), so no interval is ever skipped and consecutive runs read consecutive
+        index-time slices of ``interval`` minutes ending ``INDEX_SLACK_MINUTES`` before the scheduled time.
 
-        Inventory rules run hourly up to now (a snapshot's events carry its start time and are indexed when the run
-        ends) and look back one inventory interval (6 hours) more than a log rule would: every snapshot is seen
-        by several runs, and the throttle (at least as long as the lookback) keeps it to one alert."""
+        * Event rules read the events indexed in their slice (``dispatch.index_earliest/index_latest``) over a
+          _time range ``LATE_ARRIVAL_MINUTES`` wider: each event is searched by exactly one run, even when it was
+          indexed hours after it happened.
+        * Correlations and state rules need older events as context: they read ``timespan + interval +
+          LATE_ARRIVAL_MINUTES`` of _time and report only windows (latest states) holding an event of their own
+          slice (``_indextime`` within the run's last ``interval``), so a burst alerts in the run that completes it.
+        * Inventory rules run hourly up to ``now`` (a snapshot's events carry its start time and are indexed when
+          the run ends) and look back one inventory interval (6 hours) more; their throttle is longer than that."""
         own = self.meta.get("schedule") or {}
+        index_window: Dict[str, str] = {}
+        slack = INDEX_SLACK_MINUTES
         if self.is_inventory:
             interval = 60
             lookback = (self.timespan // 60 if self.is_correlation else 360) + interval + 5
+            latest = "now"
         elif self.is_correlation:
             interval = 15 if self.timespan <= 2 * 3600 else 60
-            lookback = self.timespan // 60 + interval + 5
+            lookback = self.timespan // 60 + interval + LATE_ARRIVAL_MINUTES + slack
+            latest = f"-{slack}m@m"
         else:
-            interval, lookback = 10, 15
+            interval = 10
+            lookback = interval + LATE_ARRIVAL_MINUTES + slack
+            latest = f"-{slack}m@m"
+            if not self.meta.get("state") and not own and not self.post.get("gate_new"):
+                index_window = {"index_earliest": f"-{interval + slack}m@m", "index_latest": f"-{slack}m@m"}
         cron = f"*/{interval} * * * *" if interval < 60 else f"{zlib.crc32(self.slug.encode()) % 50 + 5} * * * *"
-        latest = "now" if self.is_inventory else "-5m@m"
-        default = {"cron": cron, "earliest": f"-{lookback}m@m", "latest": latest}
+        default = {"cron": cron, "earliest": f"-{lookback}m@m", "latest": latest, **index_window}
         default.update({k: str(v) for k, v in own.items()})
         return default
+
+    @property
+    def run_interval_minutes(self) -> int:
+        """Minutes between two runs of the cron schedule (``*/N * * * *`` or hourly ``M * * * *``)."""
+        cron = self.schedule()["cron"].split()
+        match = re.fullmatch(r"\*/(\d+)", cron[0])
+        if match and cron[1:] == ["*", "*", "*", "*"]:
+            return int(match.group(1))
+        if re.fullmatch(r"\d+", cron[0]) and cron[1:] == ["*", "*", "*", "*"]:
+            return 60
+        raise DetectionError(f"{self.path}: cron {' '.join(cron)!r} is neither */N * * * * nor M * * * *")
 
     def text(self, key: str) -> str:
         return " ".join(str(self.meta.get(key) or "").split())
@@ -241,6 +288,15 @@ def _check(detection: Detection) -> None:
         raise DetectionError(f"{where}: one watchlist category per detection")
     if detection.is_correlation and categories:
         raise DetectionError(f"{where}: the watchlist is for event rules")
+    if detection.meta.get("window"):
+        if detection.kind not in ("event_count", "value_count"):
+            raise DetectionError(f"{where}: window terms are for event_count and value_count correlations")
+        for name, spec in detection.window["aggregates"].items():
+            if spec["function"] not in ("distinct", "first", "last") or not re.fullmatch(r"[a-z_]+", name):
+                raise DetectionError(f"{where}: window aggregate {name}: {{distinct|first|last: <field>}}")
+        escalate = detection.window.get("escalate")
+        if escalate and escalate["level"] not in LEVELS:
+            raise DetectionError(f"{where}: escalate.level must be one of {LEVELS}")
     risk = detection.meta.get("risk") or {}
     if risk.get("object") and risk["object"] not in detection.group_by:
         raise DetectionError(f"{where}: the risk object must be one of the alert's group-by fields")
@@ -256,6 +312,7 @@ def _check(detection: Detection) -> None:
         "post",
         "derive",
         "generate",
+        "window",
     }
     if unknown:
         raise DetectionError(f"{where}: unknown keys {sorted(unknown)}")

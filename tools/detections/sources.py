@@ -11,7 +11,7 @@
 """
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import FrozenSet, Tuple
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,16 @@ class Source:
     default_throttle: str
     type_field: str  # the field that names the kind of event (docs: "Data needed")
     dedup: str  # the fields that identify one event in Splunk (duplicates dropped by correlations)
-    drilldown: str  # the notable's drill-down search (after the product macro)
+    head_fields: FrozenSet[str]  # fields always within Splunk's first 5,000 bytes of an event (see below)
+    large_prefixes: Tuple[str, ...] = ()  # when given: every field not under these prefixes is a head field
+
+    def is_head(self, field: str) -> bool:
+        """True when ``field`` sits before anything large in the event, so Splunk's automatic JSON extraction
+        (KV_MODE = json, which reads only the first ``[spath] extraction_cutoff`` = 5,000 bytes) always has it.
+        Every other field a detection uses is read with ``spath path=``, which is not subject to the cut-off."""
+        if self.large_prefixes:
+            return not field.startswith(self.large_prefixes)
+        return field in self.head_fields
 
 
 LOGS = Source(
@@ -40,7 +49,22 @@ LOGS = Source(
     default_throttle="60m",
     type_field="data.type",
     dedup="log_id",
-    drilldown="log_id IN ($log_ids$)",
+    # The envelope starts with log_id; Auth0's log object starts with these keys, before "details" (which can be
+    # any size); tenant_name, user_id, user_name and hostname come after "details" (../shared/reference samples).
+    head_fields=frozenset(
+        (
+            "log_id",
+            "data.date",
+            "data.type",
+            "data.description",
+            "data.connection",
+            "data.connection_id",
+            "data.client_id",
+            "data.client_name",
+            "data.ip",
+            "data.user_agent",
+        )
+    ),
 )
 INVENTORY = Source(
     name="inventory",
@@ -53,7 +77,9 @@ INVENTORY = Source(
     default_throttle="1d",
     type_field="object_type",
     dedup="snapshot_id object_type object_id",
-    drilldown="snapshot_id IN ($snapshot_ids$) object_id IN ($object_ids$)",
+    # The inventory input writes its derived, small fields first and the Auth0 object (Actions code, ...) last.
+    head_fields=frozenset(),
+    large_prefixes=("object.",),
 )
 SOURCES = (LOGS, INVENTORY)
 

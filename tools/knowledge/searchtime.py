@@ -77,6 +77,85 @@ def parse_json_raw(raw: str) -> Any:
     return json.loads(raw, parse_int=str, parse_float=str)
 
 
+class _Prefix(Exception):
+    """The text ended inside a value."""
+
+
+_JSON_ATOM = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null')
+
+
+def parse_json_prefix(raw: str, cutoff: int) -> Any:
+    """What automatic JSON extraction sees of an event whose extraction stops after ``cutoff`` bytes
+    (limits.conf ``[spath] extraction_cutoff``): the keys and values complete within the first ``cutoff`` bytes,
+    in their objects and arrays; a value cut in the middle, and everything after it, is missing."""
+    data = raw.encode("utf-8")
+    if len(data) <= cutoff:
+        return parse_json_raw(raw)
+    text = data[:cutoff].decode("utf-8", "ignore")
+    position = 0
+
+    def space() -> None:
+        nonlocal position
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+
+    def value() -> Any:
+        nonlocal position
+        space()
+        if position >= len(text):
+            raise _Prefix()
+        if text[position] in "{[":
+            closing = "}" if text[position] == "{" else "]"
+            container: Any = {} if closing == "}" else []
+            position += 1
+            while True:
+                space()
+                if position >= len(text):
+                    raise _Partial(container)
+                if text[position] == closing:
+                    position += 1
+                    return container
+                if text[position] == ",":
+                    position += 1
+                    continue
+                try:
+                    if closing == "}":
+                        key = value()
+                        space()
+                        if text[position : position + 1] != ":":
+                            raise _Prefix()
+                        position += 1
+                        container[key] = value()
+                    else:
+                        container.append(value())
+                except _Prefix:
+                    raise _Partial(container) from None
+                except _Partial as partial:  # a cut child keeps what it holds, in its parent
+                    if closing == "}":
+                        container[key] = partial.container
+                    else:
+                        container.append(partial.container)
+                    raise _Partial(container) from None
+        match = _JSON_ATOM.match(text, position)
+        if not match or match.end() == len(text):  # an atom that touches the cut may be cut itself
+            raise _Prefix()
+        position = match.end()
+        return json.loads(match.group(0), parse_int=str, parse_float=str)
+
+    try:
+        return value()
+    except _Partial as partial:
+        return partial.container
+
+
+class _Partial(Exception):
+    """A container cut by the end of the text, with what it holds so far (its parents keep it)."""
+
+    def __init__(self, container: Any):
+        super().__init__()
+        self.container = container
+
+
 def parse_fieldalias(value: str) -> List[Tuple[str, str, str]]:
     words = value.split()
     if len(words) % 3:
@@ -130,6 +209,7 @@ class LookupTable:
         self.case_sensitive = stanza.get("case_sensitive_match", "true").lower() in ("true", "1")
         if stanza.get("max_matches") != "1":
             raise ModelError("only max_matches = 1 is modelled (Splunk's default for CSV lookups is higher)")
+        self._found: Dict[Tuple[Tuple[str, str], ...], Optional[Dict[str, str]]] = {}
 
     def _cell_matches(self, column: str, cell: str, value: str) -> bool:
         flags = 0 if self.case_sensitive else re.IGNORECASE
@@ -139,10 +219,17 @@ class LookupTable:
         return cell == value if self.case_sensitive else cell.lower() == value.lower()
 
     def find(self, keys: Dict[str, str]) -> Optional[Dict[str, str]]:
-        for row in self.rows:  # file order; max_matches = 1
-            if all(self._cell_matches(column, row[column], value) for column, value in keys.items()):
-                return row
-        return None
+        cache_key = tuple(sorted(keys.items()))
+        if cache_key not in self._found:
+            self._found[cache_key] = next(
+                (  # file order; max_matches = 1
+                    row
+                    for row in self.rows
+                    if all(self._cell_matches(column, row[column], value) for column, value in keys.items())
+                ),
+                None,
+            )
+        return self._found[cache_key]
 
 
 class KnowledgeModel:
@@ -216,12 +303,15 @@ class KnowledgeModel:
         index: str = "main",
         keep_empty: bool = True,
         stop_after: str = "",
+        extraction_cutoff: Optional[int] = None,
     ) -> Dict[str, FieldValue]:
-        """The event's fields after every search-time step, or after ``stop_after`` ("alias", "eval")."""
+        """The event's fields after every search-time step, or after ``stop_after`` ("alias", "eval").
+        With ``extraction_cutoff`` automatic JSON extraction reads only that many bytes of ``raw``."""
         renamed, stanza = self.search_time_stanza(sourcetype)
         fields: Dict[str, FieldValue] = {}
         if stanza.get("KV_MODE", "auto") == "json":
-            fields.update(flatten_json(parse_json_raw(raw), keep_empty))
+            document = parse_json_raw(raw) if extraction_cutoff is None else parse_json_prefix(raw, extraction_cutoff)
+            fields.update(flatten_json(document, keep_empty))
         elif "KV_MODE" in stanza:
             raise ModelError(f"KV_MODE {stanza['KV_MODE']} not modelled")
         fields.update(

@@ -13,7 +13,9 @@ documented behaviour:
 * ``replace``/``match`` take PCRE patterns (the subset used here means the same in Python's ``re``).
 """
 
+import datetime
 import json
+import math
 import re
 import urllib.parse
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
@@ -295,8 +297,9 @@ def _json_text(value: Any) -> Optional[str]:
 class Evaluator:
     """Evaluates parsed expressions against a dict of field values."""
 
-    def __init__(self, fields: Dict[str, Value]):
+    def __init__(self, fields: Dict[str, Value], now: Optional[float] = None):
         self.fields = fields
+        self.now = now  # the search's time for now(); None where no search runs (props EVALs)
 
     def evaluate(self, node: Node) -> Value:
         kind = node[0]
@@ -490,6 +493,101 @@ def _json_keys(document: Value) -> Value:
     return json.dumps(list(parsed), separators=(",", ":"), ensure_ascii=False)
 
 
+def _now(evaluator: Evaluator, args: List[Node]) -> Value:
+    if args or evaluator.now is None:
+        raise EvalError("now() needs a search's time and takes no arguments")
+    return evaluator.now
+
+
+def _values(value: Value) -> List[Any]:
+    return [] if value is None else (value if _is_mv(value) else [value])
+
+
+def _mvrange(start: Value, end: Value, step: Value = 1) -> Value:
+    first, last, size = _number(start), _number(end), _number(step)
+    if first is None or last is None or not size or size < 0:
+        return None
+    found = []
+    moment = first
+    while moment < last:
+        found.append(moment)
+        moment += size
+    if not found:
+        return None
+    return found if len(found) > 1 else found[0]
+
+
+def _mvfind(value: Value, pattern: Value) -> Value:
+    pattern = _text(pattern)
+    for index, item in enumerate(_values(value)):
+        if re.search(pattern, str(item)):
+            return index
+    return None
+
+
+def _mvdedup(value: Value) -> Value:
+    found = list(dict.fromkeys(_values(value)))
+    if not found:
+        return None
+    return found if len(found) > 1 else found[0]
+
+
+def _rounding(function: Callable[[float], float]) -> Callable[[Value], Value]:
+    def apply(value: Value) -> Value:
+        number = _number(value)
+        return None if number is None else function(number)
+
+    return apply
+
+
+def _tonumber(value: Value, base: Value = 10) -> Value:
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        return int(text, int(_number(base))) if int(_number(base)) != 10 else float(text)
+    except ValueError:
+        return None
+
+
+def _strftime(value: Value, format_: Value) -> Value:
+    number, pattern = _number(value), _text(format_)
+    if number is None or pattern is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(number, tz=datetime.timezone.utc)
+    return moment.strftime(pattern.replace("%3N", f"{moment.microsecond // 1000:03d}"))
+
+
+_RELATIVE = re.compile(r"([+-])(\d*)(s|sec|m|min|h|hr|d|day|w|week)(?:@(s|m|h|d|w))?$")
+_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "m": 60,
+    "min": 60,
+    "h": 3600,
+    "hr": 3600,
+    "d": 86400,
+    "day": 86400,
+    "w": 604800,
+    "week": 604800,
+}
+
+
+def _relative_time(value: Value, specifier: Value) -> Value:
+    """``relative_time(t, "-15m@m")``; a specifier Splunk cannot read gives null (as in Splunk)."""
+    number, text = _number(value), _text(specifier)
+    if number is None or text is None:
+        return None
+    match = _RELATIVE.match(text.strip())
+    if not match:
+        return None
+    sign, amount, unit, snap = match.groups()
+    moment = number + (1 if sign == "+" else -1) * int(amount or 1) * _SECONDS[unit]
+    if snap:
+        moment -= moment % _SECONDS[snap]
+    return moment
+
+
 def _isnum(value: Value) -> bool:
     return _number(value) is not None
 
@@ -531,8 +629,18 @@ _FUNCTIONS: Dict[str, Callable[..., Value]] = {
     "isnum": _isnum,
     "len": _len,
     "tostring": _tostring,
+    "now": _now,
+    "mvrange": _mvrange,
+    "mvfind": _mvfind,
+    "mvdedup": _mvdedup,
+    "floor": _rounding(lambda number: float(math.floor(number))),
+    "ceil": _rounding(lambda number: float(math.ceil(number))),
+    "abs": _rounding(abs),
+    "tonumber": _tonumber,
+    "strftime": _strftime,
+    "relative_time": _relative_time,
 }
-_LAZY = {"if", "case", "coalesce"}
+_LAZY = {"if", "case", "coalesce", "now"}
 
 
 def functions_used(node: Node) -> List[str]:

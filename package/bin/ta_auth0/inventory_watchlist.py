@@ -58,12 +58,15 @@ SAVED_SEARCH_SETTINGS = (
                     "(source=manual) are never written, overwritten or deleted. See docs/inventory.md."),
     ("search", FILL_SEARCH),
     ("enableSched", "1"),
+    ("realtime_schedule", "0"),
     ("cron_schedule", "23 * * * *"),
-    ("dispatch.earliest_time", "-8d@h"),
+    # The latest snapshot of the last 12 hours: twice the inventory's default 6-hour interval.
+    ("dispatch.earliest_time", "-12h@h"),
     ("dispatch.latest_time", "now"),
     ("schedule_window", "auto"),
     ("request.ui_dispatch_app", "search"),
-    ("disabled", "0"),
+    # Shipped disabled, like every search of the add-on: enable it once an auth0_inventory input runs.
+    ("disabled", "1"),
 )  # fmt: skip
 
 

@@ -188,3 +188,13 @@ def test_a_placed_stanza_equals_the_source():
     placed = stanzas[fill.SAVED_SEARCH_NAME]
     search = placed["search"].replace("\\\n", "\n")  # Splunk joins backslash-continued lines
     assert " ".join(search.split()) == " ".join(fill.FILL_SEARCH.split())
+    for key, value in fill.SAVED_SEARCH_SETTINGS:
+        if key != "search":
+            assert " ".join(placed[key].split()) == " ".join(value.split()), key
+
+
+def test_the_fill_search_ships_disabled_over_twice_the_inventory_interval():
+    settings = dict(fill.SAVED_SEARCH_SETTINGS)
+    assert settings["disabled"] == "1", "it scans auth0_index (index=* by default): enabled only with an inventory"
+    assert settings["dispatch.earliest_time"] == "-12h@h"
+    assert settings["realtime_schedule"] == "0"
