@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tools.detections import cases, model
+from tools.detections import cases, model, spl_cases
 from tools.detections.scheduler import Scheduler
 from tools.knowledge.searchtime import read_conf
 from tools.spl_engine import Engine, Event
@@ -254,6 +254,39 @@ def test_45_accounts_failing_from_one_ip_in_8_minutes_alert_with_the_new_rule_on
     success = envelope("ok", T0 + 460, type="s", ip="203.0.113.50", user_name="u3@x.io")
     (row,) = engine().run(new["search"], events([*failures, success]), **kwargs)
     assert row["severity"] == "critical"
+
+
+# 7 and 12. cases the review added, run through the search shipped before it and through today's ---------------
+def review_case(slug, name):
+    detection = next(d for d in model.load_all() if d.slug == slug)
+    case = next(c for c in cases.load(cases.tests_path(detection)) if c.name == name)
+    return detection, case
+
+
+REVIEW_CASES = [
+    (
+        "attack_protection_allowlist_unknown_ip",
+        "an entry wider than the known network it starts in alerts (192.168.1.0/0 is every address)",
+        # before: the prefix was stripped before the CIDR lookup, so 192.168.1.0/0 (every address) was "known"
+        {("acme", "/api/v2/attack-protection/suspicious-ip-throttling"): ["wider"]},
+    ),
+    (
+        "success_from_flagged_ip",
+        "a success before the block is not a success from a flagged IP",
+        {("acme", "198.51.100.23"): ["leak", "login"]},  # before: any order alerted
+    ),
+]
+
+
+@pytest.mark.parametrize(("slug", "name", "before"), REVIEW_CASES, ids=[c[0] for c in REVIEW_CASES])
+def test_the_search_before_the_review_failed_the_case_that_now_passes(slug, name, before, tmp_path):
+    detection, case = review_case(slug, name)
+    old = spl_cases.run_once(detection, case, OLD_CONF[detection.name], str(tmp_path / "old"), macros=OLD_MACROS)
+    assert {key: sorted(ids) for key, ids in spl_cases.groups(detection, old).items()} == before
+    now = spl_cases.run_once(detection, case, NOW_CONF[detection.name], str(tmp_path / "now"))
+    expected = spl_cases.reference(detection, case)
+    assert {key: sorted(ids) for key, ids in spl_cases.groups(detection, now).items()} == expected
+    assert expected != before
 
 
 def test_the_old_conf_fixture_is_the_one_shipped_before_the_review():
