@@ -20,6 +20,7 @@ must be modelled before the tests can pass.
 
 import csv
 import glob
+import ipaddress
 import json
 import os
 import re
@@ -206,12 +207,18 @@ class LookupTable:
             self.rows = list(csv.DictReader(handle))
         self.columns = list(self.rows[0]) if self.rows else []
         self.wildcard = set(re.findall(r"WILDCARD\(([^)]+)\)", stanza.get("match_type", "")))
+        self.cidr = set(re.findall(r"CIDR\(([^)]+)\)", stanza.get("match_type", "")))
         self.case_sensitive = stanza.get("case_sensitive_match", "true").lower() in ("true", "1")
         if stanza.get("max_matches") != "1":
             raise ModelError("only max_matches = 1 is modelled (Splunk's default for CSV lookups is higher)")
         self._found: Dict[Tuple[Tuple[str, str], ...], Optional[Dict[str, str]]] = {}
 
     def _cell_matches(self, column: str, cell: str, value: str) -> bool:
+        if column in self.cidr:
+            try:
+                return ipaddress.ip_address(value.strip()) in ipaddress.ip_network(cell.strip(), strict=False)
+            except ValueError:
+                return False
         flags = 0 if self.case_sensitive else re.IGNORECASE
         if column in self.wildcard:
             regex = "^" + ".*".join(re.escape(part) for part in cell.split("*")) + "$"

@@ -1,13 +1,10 @@
-"""CSV lookups as ``transforms.conf`` defines them (``match_type`` CIDR and WILDCARD, ``case_sensitive_match``,
-``max_matches = 1``), and the ``lookup`` command's argument list."""
+"""The ``lookup`` command's argument list, and the CSV lookups of one ``transforms.conf`` (matched as the knowledge
+model matches them: ``match_type`` CIDR and WILDCARD, ``case_sensitive_match``, ``max_matches = 1``)."""
 
-import csv
-import ipaddress
-import os
 import re
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
-from tools.knowledge.searchtime import read_conf
+from tools.knowledge.searchtime import LookupTable, ModelError, read_conf
 from tools.spl_engine.values import SplError, unquote
 
 
@@ -45,52 +42,21 @@ def parse_lookup(arguments: str) -> LookupCommand:
     return LookupCommand(table, inputs, outputs, mode)
 
 
-class CsvLookup:
-    def __init__(self, name: str, stanza: Dict[str, str], lookups_dir: str):
-        unknown = set(stanza) - {"filename", "match_type", "case_sensitive_match", "max_matches"}
-        if unknown:
-            raise SplError(f"[{name}] transforms settings not modelled: {sorted(unknown)}")
-        if stanza.get("max_matches", "1") != "1":
-            raise SplError(f"[{name}] only max_matches = 1 is modelled")
-        with open(os.path.join(lookups_dir, stanza["filename"]), encoding="utf-8", newline="") as handle:
-            self.rows = list(csv.DictReader(handle))
-        match_type = stanza.get("match_type", "")
-        self.cidr = set(re.findall(r"CIDR\(([^)]+)\)", match_type))
-        self.wildcard = set(re.findall(r"WILDCARD\(([^)]+)\)", match_type))
-        self.case_sensitive = stanza.get("case_sensitive_match", "true").lower() in ("true", "1")
-
-    def _cell_matches(self, column: str, cell: str, value: str) -> bool:
-        if column in self.cidr:
-            try:
-                network = ipaddress.ip_network(cell.strip(), strict=False)
-                return ipaddress.ip_address(value.strip()) in network
-            except ValueError:
-                return False
-        flags = 0 if self.case_sensitive else re.IGNORECASE
-        if column in self.wildcard:
-            regex = "^" + ".*".join(re.escape(part) for part in cell.split("*")) + "$"
-            return re.match(regex, value, flags | re.S) is not None
-        return cell == value if self.case_sensitive else cell.lower() == value.lower()
-
-    def find(self, keys: Dict[str, str]) -> Optional[Dict[str, str]]:
-        for row in self.rows:  # file order; max_matches = 1
-            if all(self._cell_matches(column, row.get(column) or "", value) for column, value in keys.items()):
-                return row
-        return None
-
-
 class Lookups:
     """The CSV lookups of one ``transforms.conf`` and lookups folder."""
 
     def __init__(self, transforms_conf: str, lookups_dir: str):
         self.stanzas = read_conf(transforms_conf)
         self.lookups_dir = lookups_dir
-        self._tables: Dict[str, CsvLookup] = {}
+        self._tables: Dict[str, LookupTable] = {}
 
-    def table(self, name: str) -> CsvLookup:
+    def table(self, name: str) -> LookupTable:
         if name not in self._tables:
             stanza = self.stanzas.get(name)
             if stanza is None or "filename" not in stanza:
                 raise SplError(f"lookup {name} is not a CSV lookup of transforms.conf")
-            self._tables[name] = CsvLookup(name, stanza, self.lookups_dir)
+            try:
+                self._tables[name] = LookupTable(stanza, self.lookups_dir)
+            except ModelError as error:
+                raise SplError(f"[{name}] {error}") from error
         return self._tables[name]

@@ -3,7 +3,7 @@ become ``source=inventory`` rows of the ``auth0_client_watchlist`` KV store coll
 
 The fill is a scheduled saved search (:data:`FILL_SEARCH`, stanza :data:`SAVED_SEARCH_NAME`). The functions here
 state the same rules in Python, step for step, so they can be tested over fixtures; the tests also execute the SPL
-itself (``tests/unit/inventory/spl_pipeline.py``) and check both agree.
+itself (with the offline model of Splunk's search pipeline, ``tools/spl_engine``) and check both agree.
 
 Rules:
 

@@ -2,13 +2,15 @@
 Manual rows are never written, overwritten or deleted."""
 
 import copy
+import json
 import re
 
 import pytest
-from spl_pipeline import Pipeline, SplError, commands
 
 from ta_auth0 import inventory_watchlist as fill
-from tools.knowledge.searchtime import KnowledgeModel
+from tools.detections.semantics import commands as split_commands
+from tools.knowledge.searchtime import ROOT, KnowledgeModel
+from tools.spl_engine import Engine, Event, SplError
 
 MODEL = KnowledgeModel()
 T1, T2 = 1_780_000_000, 1_780_021_600  # two snapshots six hours apart
@@ -69,10 +71,17 @@ def events_two_snapshots():
     ]
 
 
+def indexed(event):
+    """A fixture's fields as the indexed event they come from (raw JSON, _time, index, sourcetype)."""
+    document = {k: v for k, v in event.items() if k not in ("_time", "index", "sourcetype")}
+    return Event(json.dumps(document), event["_time"], event["_time"], event["sourcetype"], index=event["index"])
+
+
 def run_spl(collection, events):
-    store = {fill.COLLECTION: copy.deepcopy(collection)}
-    Pipeline(MODEL.macros, store).run(fill.FILL_SEARCH, events)
-    return store[fill.COLLECTION]
+    """The fill search executed by the offline model of Splunk's search pipeline, over the KV-store rows."""
+    engine = Engine.from_package(ROOT, watchlist=copy.deepcopy(collection))
+    engine.run(fill.FILL_SEARCH, [indexed(e) for e in events], earliest=T1 - 43200, latest=None, now=T2 + 60)
+    return engine.kvstore(fill.COLLECTION)
 
 
 @pytest.mark.parametrize("runner", ["spl", "python"])
@@ -146,7 +155,7 @@ def test_spl_and_python_agree_on_random_collections(seed):
 
 
 def test_structure_of_the_fill_search():
-    steps = commands(fill.FILL_SEARCH)
+    steps = split_commands(fill.FILL_SEARCH)
     names = [step.split(" ", 1)[0] for step in steps[1:]]
     assert names == ["eventstats", "where", "eval", "table", "inputlookup", "eval", "eventstats", "where", "eval",
                      "fields", "outputlookup"]  # fmt: skip
@@ -163,8 +172,8 @@ def test_structure_of_the_fill_search():
 
 
 def test_the_executor_refuses_a_full_rewrite():
-    with pytest.raises(SplError, match="never a full rewrite"):
-        Pipeline(MODEL.macros, {}).run('sourcetype="x"\n| outputlookup auth0_client_watchlist', [])
+    with pytest.raises(SplError, match="append=true"):
+        Engine.from_package(ROOT).run('sourcetype="x"\n| outputlookup auth0_client_watchlist', [], None, None, 0)
 
 
 def test_saved_search_stanza_text():
