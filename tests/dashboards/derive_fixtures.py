@@ -16,8 +16,10 @@ What the demo does not contain is modelled, and said so here:
   ``log_id`` (digits 4-17, UTC), plus half of the input's default 60 s interval;
 * the add-on's ``_internal`` lines: one run a minute ingesting what Auth0 indexed in that minute, no errors (the
   demo run had none);
-* ``_audit`` fired alerts: the alerts the add-on's detections raise over the same events, from the detections' own
-  replay engine (tools/detections), each fired by a scheduled run 5 minutes after its last event.
+* fired detections: Enterprise Security notables (``index=notable``, with the alert's ``tenant``) for the alerts the
+  add-on's detections raise over the same events, from the detections' own replay engine (tools/detections), each
+  fired by a scheduled run 5 minutes after its last event; with notables for every detection, the view keeps no
+  ``_audit`` row.
 
 The configuration inventory comes from the demo itself (``demo-output/inventory.jsonl``, the inventory input's
 events over the same simulated tenant).
@@ -45,6 +47,7 @@ DEFAULT_INVENTORY = os.path.join(ROOT, "demo-output", "inventory.jsonl")
 MACROS_CONF = os.path.join(ROOT, "package", "default", "macros.conf")
 DCR_THRESHOLD_MACRO = "auth0_dcr_registration_burst_threshold"  # the DCR view's default threshold
 DCR_WINDOW_MIN = 60  # the DCR view's default window (the detection's)
+SECRET_READ_DESCRIPTIONS = ("Get client by ID", "Get a client")  # the detections Client secret read
 INPUT_INTERVAL_S = 60
 DEMO_INPUT = "demo"  # the input name make demo uses
 HOUR = 3600
@@ -61,8 +64,8 @@ def iso(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+00:00")
 
 
-def strftime(epoch: float) -> str:
-    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+def strftime(epoch: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime(fmt)
 
 
 def parse_date(value: str) -> float:
@@ -90,15 +93,17 @@ def timechart(
     start: int,
     end: int,
     rename: Optional[str] = None,
+    function: Callable[[List[float]], float] = sum,
 ) -> Table:
-    """``timechart span=<span> sum(...) [by split]``: every bucket from start to end, series sorted by name."""
+    """``timechart span=<span> sum(...) [by split]`` (or another ``function``, e.g. ``max``, then ``fillnull
+    value=0``): every bucket from start to end, series sorted by name."""
     series = sorted({r[split] for r in records}) if split else [rename or "count"]
-    sums: Dict[int, Dict[str, float]] = collections.defaultdict(collections.Counter)
+    values: Dict[int, Dict[str, List[float]]] = collections.defaultdict(lambda: collections.defaultdict(list))
     for r in records:
-        sums[bucket(r["_time"], span)][r[split] if split else series[0]] += value(r)
+        values[bucket(r["_time"], span)][r[split] if split else series[0]].append(value(r))
     rows = []
     for t in range(bucket(start, span), bucket(end, span) + span, span):
-        rows.append([iso(t)] + [_num(sums[t].get(s, 0)) for s in series])
+        rows.append([iso(t)] + [_num(function(values[t][s])) if values[t].get(s) else 0 for s in series])
     return table(["_time", *series], rows)
 
 
@@ -196,13 +201,21 @@ def tenants(events: List[dict]) -> Table:
 # -- view: copied credentials --------------------------------------------------------------------------------------
 
 
+def is_secret_read(e: dict) -> bool:
+    """The condition of the detections *Client secret read*: a client read that returned its client secret."""
+    d = e["data"]
+    return (
+        e["type"] == "mgmt_api_read"
+        and d.get("description") in SECRET_READ_DESCRIPTIONS
+        and "client_secret" in ((d.get("details") or {}).get("accessedSecrets") or [])
+    )
+
+
 def credentials_base(events: List[dict], watchlist: Dict[str, dict]) -> List[dict]:
     groups: Dict[tuple, dict] = {}
     for e in events:
         d = e["data"]
-        if not (
-            e["type"] == "mgmt_api_read" or (e["type"] == "seccft" and str(d.get("audience", "")).endswith("/api/v2/"))
-        ):
+        if not (is_secret_read(e) or (e["type"] == "seccft" and str(d.get("audience", "")).endswith("/api/v2/"))):
             continue
         details = d.get("details") or {}
         if e["type"] == "mgmt_api_read":
@@ -369,10 +382,14 @@ def _mv(values: List[str]) -> Any:
 
 
 def dcr_base(events: List[dict]) -> List[dict]:
-    records = []
+    """The detection's events: ``sapi`` *Dynamic client registration*, ``dedup log_id``, with a tenant name."""
+    records, seen = [], set()
     for e in events:
         d = e["data"]
-        if e["type"] not in ("sapi", "fapi", "mgmt_api_read") or d.get("description") != "Dynamic client registration":
+        if e["type"] != "sapi" or d.get("description") != "Dynamic client registration" or e["log_id"] in seen:
+            continue
+        seen.add(e["log_id"])
+        if d.get("tenant_name") is None:
             continue
         details = d.get("details") or {}
         request = (details.get("request") or {}).get("body") or {}
@@ -382,12 +399,11 @@ def dcr_base(events: List[dict]) -> List[dict]:
         records.append(
             {
                 "_time": e["_time"],
-                "dvc": e["dvc"],
+                "tenant": d["tenant_name"],
                 "src": e["src"],
                 "client_id": nz(response.get("client_id")) or "(not created)",
                 "client_name": nz(response.get("client_name")) or nz(request.get("client_name")) or "(no name)",
                 "redirect_domain": domains,
-                "status": (details.get("response") or {}).get("statusCode", "-"),
             }
         )
     return records
@@ -401,52 +417,65 @@ def _host(uri: str) -> str:
     return rest.split("@", 1)[-1].split("/")[0].split("?")[0].split("#")[0].split(":")[0].lower()
 
 
-def sliding_counts(records: List[dict], window_s: int) -> List[int]:
-    """``sort 0 _time | streamstats time_window=<window> count by dvc``."""
-    counts, history = [], collections.defaultdict(list)
-    for r in records:
-        past = history[r["dvc"]]
-        past.append(r["_time"])
-        while past and past[0] <= r["_time"] - window_s:
-            past.pop(0)
-        counts.append(len(past))
-    return counts
+def dcr_sliding(base: List[dict], window_min: int) -> List[dict]:
+    """``ds_dcr_sliding``: registrations counted per minute step and tenant, each step added to the windows of
+    ``window_min`` minutes that end in it or in the next ``window_min - 1`` minutes (``mvrange``), then summed per
+    window end and tenant: the detection's sliding count, one row per window that holds a registration."""
+    steps: Dict[tuple, List[dict]] = _group([dict(r, step=bucket(r["_time"], 60)) for r in base], ("step", "tenant"))
+    windows: Dict[tuple, dict] = {}
+    for (step, tenant), records in steps.items():
+        for end in range(step, step + window_min * 60, 60):
+            w = windows.setdefault((end, tenant), {"in_window": 0, "src_ips": set(), "names": set()})
+            w["in_window"] += len(records)
+            w["src_ips"].update(r["src"] for r in records)
+            w["names"].update(r["client_name"] for r in records)
+    return [
+        {"window_end": end, "tenant": tenant, **w, "src_ips": sorted(w["src_ips"]), "names": sorted(w["names"])}
+        for (end, tenant), w in sorted(windows.items())
+    ]
+
+
+def dcr_bursts(sliding: List[dict], threshold: int) -> List[list]:
+    """``ds_dcr_bursts``: windows at or over the threshold, consecutive minutes of a tenant merged into a burst."""
+    bursts: List[List[dict]] = []
+    previous: Dict[str, int] = {}
+    for w in sorted((w for w in sliding if w["in_window"] >= threshold), key=lambda w: (w["tenant"], w["window_end"])):
+        if w["tenant"] not in previous or w["window_end"] - previous[w["tenant"]] > 60:
+            bursts.append([])
+        previous[w["tenant"]] = w["window_end"]
+        bursts[-1].append(w)
+    rows = [
+        [
+            b[0]["window_end"],
+            b[-1]["window_end"],
+            b[0]["tenant"],
+            max(w["in_window"] for w in b),
+            _mv(sorted({ip for w in b for ip in w["src_ips"]})),
+            len({name for w in b for name in w["names"]}),
+        ]
+        for b in bursts
+    ]
+    rows.sort(key=lambda r: -r[0])
+    return [[strftime(r[0], "%Y-%m-%d %H:%M"), strftime(r[1], "%Y-%m-%d %H:%M"), *r[2:]] for r in rows]
 
 
 def dcr(events: List[dict], inventory: List[dict]) -> Dict[str, Table]:
     threshold = int(macro_value(DCR_THRESHOLD_MACRO))
     base = dcr_base(events)
-    window = DCR_WINDOW_MIN * 60
-    start, end = events[0]["_time"], events[-1]["_time"]
-    counts = sliding_counts(base, window)
-    over = timechart(base, window, lambda r: 1, None, start, end, rename="registrations")
+    sliding = dcr_sliding(base, DCR_WINDOW_MIN)
+    start, end = events[0]["_time"], max([events[-1]["_time"]] + [w["window_end"] for w in sliding])
+    over = timechart(
+        [dict(w, _time=w["window_end"]) for w in sliding],
+        DCR_WINDOW_MIN * 60,
+        lambda w: w["in_window"],
+        "tenant",
+        start,
+        end,
+        function=max,
+    )
     over["fields"].append("burst threshold")
     for row in over["rows"]:
         row.append(threshold)
-    bursts, previous = [], {}
-    for r, n in zip(base, counts):
-        if n < threshold:
-            continue
-        if r["dvc"] not in previous or r["_time"] - previous[r["dvc"]] > window:
-            bursts.append({"dvc": r["dvc"], "records": [], "peak": 0})
-        previous[r["dvc"]] = r["_time"]
-        bursts[-1]["records"].append(r)
-        bursts[-1]["peak"] = max(bursts[-1]["peak"], n)
-    burst_rows = sorted(
-        (
-            [
-                b["records"][0]["_time"],
-                b["records"][-1]["_time"],
-                b["dvc"],
-                b["peak"],
-                len(b["records"]),
-                _mv(sorted({r["src"] for r in b["records"]})),
-                len({r["client_name"] for r in b["records"]}),
-            ]
-            for b in bursts
-        ),
-        key=lambda r: -r[0],
-    )
 
     def top(field: str) -> Table:
         counter: collections.Counter = collections.Counter()
@@ -458,36 +487,24 @@ def dcr(events: List[dict], inventory: List[dict]) -> Dict[str, Table]:
     flag_rows = dcr_flag(events, inventory)
     return {
         "ds_base_dcr": table(
-            ["_time", "dvc", "src", "client_id", "client_name", "redirect_domain", "status"],
+            ["_time", "tenant", "src", "client_id", "client_name", "redirect_domain"],
             (
-                [
-                    iso(r["_time"]),
-                    r["dvc"],
-                    r["src"],
-                    r["client_id"],
-                    r["client_name"],
-                    _mv(r["redirect_domain"]),
-                    r["status"],
-                ]
+                [iso(r["_time"]), r["tenant"], r["src"], r["client_id"], r["client_name"], _mv(r["redirect_domain"])]
                 for r in base
             ),
         ),
         "ds_tenants": tenants(events),
         "ds_dcr_kpi_registrations": table(["registrations"], [[len(base)]]),
         "ds_dcr_kpi_sources": table(["source_ips"], [[len({r["src"] for r in base})]]),
-        "ds_dcr_kpi_peak": table(["peak"], [[max(counts, default=0)]]),
+        "ds_dcr_sliding": table(
+            ["window_end", "tenant", "in_window", "src_ips", "names"],
+            ([w["window_end"], w["tenant"], w["in_window"], _mv(w["src_ips"]), _mv(w["names"])] for w in sliding),
+        ),
+        "ds_dcr_kpi_peak": table(["peak"], [[max((w["in_window"] for w in sliding), default=0)]]),
         "ds_dcr_over_time": over,
         "ds_dcr_bursts": table(
-            [
-                "threshold_reached",
-                "last_over_threshold",
-                "tenant",
-                "peak_in_window",
-                "registrations_over_threshold",
-                "src_ips",
-                "client_names",
-            ],
-            ([strftime(r[0]), strftime(r[1]), *r[2:]] for r in burst_rows),
+            ["threshold_reached", "last_over_threshold", "tenant", "peak_in_window", "src_ips", "client_names"],
+            dcr_bursts(sliding, threshold),
         ),
         "ds_dcr_top_ips": top("src"),
         "ds_dcr_client_names": top("client_name"),
@@ -644,12 +661,14 @@ def overview(events: List[dict], inventory: List[dict]) -> Dict[str, Table]:
         for (host, dvc), hs in sorted(_group(health, ("tenant", "input")).items())
     ]
 
-    # _audit alert_fired: one triggered alert per alert; a scheduled run finds it about 5 minutes after its last event
+    # Enterprise Security notables (every detection has some, so no _audit row is kept): one per alert, with the
+    # alert's tenant; a scheduled run finds it about 5 minutes after its last event
     alerts = collections.defaultdict(list)
     for alert in demo_alerts(EVENTS_PATH[0], events, inventory):
-        alerts[alert["detection"]].append(parse_date(alert["last_seen"]) + 300)
-    fired = [[name, len(times), strftime(max(times))] for name, times in alerts.items()]
-    fired.sort(key=lambda r: r[2], reverse=True)
+        tenant = nz(alert["group"].get("tenant")) or "unknown"
+        alerts[(alert["detection"], tenant)].append(parse_date(alert["last_seen"]) + 300)
+    fired = [[name, tenant, len(times), strftime(max(times))] for (name, tenant), times in alerts.items()]
+    fired.sort(key=lambda r: r[3], reverse=True)
     return {
         "ds_base_overview": table(
             ["_time", "dvc", "auth0_category", "count", "lag_sum", "lag_max", "last_event"],
@@ -673,13 +692,13 @@ def overview(events: List[dict], inventory: List[dict]) -> Dict[str, Table]:
                 for h in health
             ),
         ),
-        "ds_base_detections": table(["detection", "fired", "last_fired"], fired),
+        "ds_base_detections": table(["detection", "tenant", "fired", "last_fired"], fired),
         "ds_tenants": tenants(events),
         "ds_ov_kpi_events": table(["events"], [[len(events)]]),
         "ds_ov_kpi_login_failures": table(
             ["failures"], [[sum(r["count"] for r in base if r["auth0_category"] == "Login - Failure")]]
         ),
-        "ds_ov_kpi_detections": table(["fired"], [[sum(r[1] for r in fired)]]),
+        "ds_ov_kpi_detections": table(["fired"], [[sum(r[2] for r in fired)]]),
         "ds_ov_kpi_input_errors": table(["errors"], [[0]]),
         "ds_ov_tenants": table(
             [
@@ -694,7 +713,7 @@ def overview(events: List[dict], inventory: List[dict]) -> Dict[str, Table]:
         ),
         "ds_ov_by_category": timechart(by_category, HOUR, lambda r: r["count"], "auth0_category", start, end),
         "ds_ov_logins": timechart(logins, HOUR, lambda r: r["count"], "auth0_category", start, end),
-        "ds_ov_detections": table(["detection", "fired", "last_fired"], fired[:10]),
+        "ds_ov_detections": table(["detection", "tenant", "fired", "last_fired"], fired[:10]),
         "ds_ov_inputs": table(
             ["tenant", "input", "events_ingested", "errors", "error_categories", "last_error"], inputs
         ),

@@ -50,6 +50,13 @@ OPTIONS = {
 }
 
 
+#: pytest-splunk-addon's saved-search test asserts that every saved search returns results over its own dispatch
+#: window. The add-on's saved searches are detections (alerts that stay silent over benign samples) and the watchlist
+#: fill, so that test cannot pass; `make live` (tools/live_splunk) checks every detection's search in splunkd
+#: against its own test events instead.
+DESELECTED_MARKERS = ("splunk_searchtime_fields_savedsearches",)
+
+
 def pytest_configure(config):
     if not LIVE:
         return
@@ -62,3 +69,14 @@ def pytest_configure(config):
         value = os.environ.get(variable) if variable else None
         if value or ours:
             setattr(config.option, dest, value or ours)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not LIVE:
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if any(item.get_closest_marker(name) for name in DESELECTED_MARKERS) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

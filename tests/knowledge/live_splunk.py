@@ -10,7 +10,7 @@ HAS_SPLUNK = bool(os.environ.get("SPLUNK_HOST"))
 LIVE = HAS_PLUGIN and HAS_SPLUNK
 
 if not HAS_SPLUNK:
-    WHY_NOT_LIVE = "live Splunk tier: SPLUNK_HOST is not set (see tests/knowledge/README.md)"
+    WHY_NOT_LIVE = "live Splunk tier: SPLUNK_HOST is not set (with Docker, `make live` runs it: docs/live-splunk.md)"
 elif not HAS_PLUGIN:
     WHY_NOT_LIVE = "live Splunk tier: pytest-splunk-addon is not installed in this venv (see tests/knowledge/README.md)"
 else:

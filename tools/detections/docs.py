@@ -90,6 +90,18 @@ is read with `spath path=`, which is not cut off, and the full condition is appl
 tenant (`risk_tenant`, or `tenant`); neither is ever filled with a placeholder value. Source addresses are threat
 objects (`src_ips`, `ip_address`). Event ids are capped at 100 per alert (`log_ids`); the notable's drill-down
 searches the rule's events of the alert's group over the alert's time range.
+
+**How the SPL is tested.** The SQLite run of each rule's test cases proves the Sigma intent, not the SPL that ships.
+So the tests also execute the SPL: every saved search, as written in `savedsearches.conf` with the macros of
+`macros.conf`, runs in an offline model of Splunk's search pipeline (`tools/spl_engine`: events as raw JSON with the
+add-on's search-time fields and the 5,000-byte extraction cut-off, `stats`/`eventstats`/`streamstats` with
+`max_stream_window`, lookups, `| auth0watchlist`) over each test case and must report the same groups and events as
+the SQLite reference; a model of the scheduler (cron, `realtime_schedule`, throttling) shows one alert per burst,
+late events alerted once and no gap after skipped runs. A gate (`tests/detections/test_splunk_semantics.py`) checks
+every saved search, macro and dashboard query for the traps SQLite cannot see (macros in quoted strings, missing
+`realtime_schedule = 0`, suppression shorter than the dispatch range, raw `streamstats time_window`, `join`, filled
+risk objects, unfilled by-fields, `index=*` in an enabled search, fields past the cut-off, uncapped ids). With
+Docker, `make live` runs the same cases in a real Splunk container (`docs/live-splunk.md`).
 """
 
 

@@ -80,8 +80,10 @@ window.__inspectVisualizations__ = () => {
             if (node) problems.push(`${marker}: ${(node.textContent || '').trim().slice(0, 200) || '(no text)'}`);
         }
         let content = 0;
+        let series;
         if (CHARTS.has(viz.type)) {
             content = el.querySelectorAll('.highcharts-series .highcharts-point, .highcharts-series path.highcharts-graph').length;
+            series = seriesTops(el);
         } else if (viz.type === 'splunk.table') {
             content = el.querySelectorAll('[data-test="row"]').length;
         } else if (viz.type === 'splunk.singlevalue') {
@@ -101,7 +103,32 @@ window.__inspectVisualizations__ = () => {
             state: problems.length ? 'error' : content > 0 ? 'ok' : 'pending',
             detail: problems.join('; '),
             content,
+            ...(series ? { series } : {}),
         };
     }
     return report;
 };
+
+// Where each series of a chart is drawn highest: {name (from the legend, else "series <n>"): the smallest SVG y of
+// its columns' tops or its line's vertices, in the plot area's coordinates (smaller is higher)}.
+function seriesTops(el) {
+    const names = {};
+    el.querySelectorAll('.highcharts-legend-item').forEach((item) => {
+        const index = /highcharts-series-(\d+)/.exec(item.getAttribute('class') || '');
+        if (index) names[index[1]] = item.textContent.trim();
+    });
+    const tops = {};
+    el.querySelectorAll('g.highcharts-series').forEach((group) => {
+        const index = (/highcharts-series-(\d+)/.exec(group.getAttribute('class') || '') || [])[1];
+        const ys = [];
+        group.querySelectorAll('rect.highcharts-point').forEach((rect) => {
+            if (Number(rect.getAttribute('height')) > 0) ys.push(Number(rect.getAttribute('y')));
+        });
+        group.querySelectorAll('path.highcharts-graph').forEach((path) => {
+            const numbers = (path.getAttribute('d') || '').match(/-?\d+(?:\.\d+)?/g) || [];
+            for (let i = 1; i < numbers.length; i += 2) ys.push(Number(numbers[i]));
+        });
+        if (index !== undefined && ys.length) tops[names[index] || `series ${index}`] = Math.min(...ys);
+    });
+    return tops;
+}
