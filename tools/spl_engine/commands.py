@@ -417,11 +417,12 @@ def outputlookup(arguments: str, rows: List[Row], run: Any) -> List[Row]:
 def multisearch(arguments: str, rows: List[Row], run: Any) -> List[Row]:
     if rows:
         raise SplError("multisearch must be the first command")
+    bodies = re.findall(r"\[\s*search\s+((?:[^\[\]\"]|\"(?:[^\"\\]|\\.)*\")*)\]", arguments)
+    if len(bodies) < 2:
+        raise SplError(f"multisearch needs two or more [search ...] subsearches: {arguments[:60]!r}")
     found: List[Row] = []
-    for body in re.findall(r"\[\s*search\s+((?:[^\[\]\"]|\"(?:[^\"\\]|\\.)*\")*)\]", arguments):
+    for body in bodies:
         found += run.engine.pipeline(body, run, streaming_only=True)
-    if not found:
-        raise SplError(f"cannot parse multisearch {arguments[:60]!r}")
     found.sort(key=lambda row: float(row["_time"]), reverse=True)
     return found
 
