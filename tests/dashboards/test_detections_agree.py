@@ -10,18 +10,17 @@
 """
 
 import json
-import os
 import re
 import time
 
 import pytest
 
 from tests.dashboards import derive_fixtures as derive
-from tests.dashboards.views import ROOT, load_views
+from tests.dashboards.views import load_views
 from tools.auth0_sim import SimulatedTenant, scenarios
 from tools.detections import model
 from tools.detections.engine import Engine
-from tools.knowledge.searchtime import read_conf
+from tools.knowledge.searchtime import read_saved_searches
 
 BURST = "Auth0 - Dynamic client registration burst - Rule"
 SECRET_READS = ("Auth0 - Client secret read - Rule", "Auth0 - Client secret of a critical application read - Rule")
@@ -157,8 +156,7 @@ def test_the_sliding_count_per_tenant_is_the_detections_over_a_simulated_scenari
 
 
 def detection_search(name: str) -> str:
-    saved = read_conf(os.path.join(ROOT, "package", "default", "savedsearches.conf"))
-    return saved[name]["search"].replace("\\\n", "\n")
+    return read_saved_searches()[name]["search"]
 
 
 def test_the_credentials_view_counts_the_secret_reads_the_detection_matches():

@@ -3,7 +3,6 @@
 
 import csv
 import json
-import os
 import time
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from tools.auth0_sim import SimulatedTenant, scenarios
 from tools.detections import cases, model, replay, spl
 from tools.detections.scheduler import Scheduler
-from tools.knowledge.searchtime import ROOT, read_conf
+from tools.knowledge.searchtime import ROOT, read_saved_searches
 from tools.spl_engine import Engine, Event
 
 
@@ -178,10 +177,7 @@ def test_the_shipped_saved_searches_on_their_schedule_report_what_replay_does(sc
     start = min(e.time for e in events) - 3600
     end = max(e.time for e in events) + 3 * 3600
     engine = Engine.from_package(ROOT)
-    saved = {
-        name: dict(stanza, search=stanza["search"].replace("\\\n", "\n"))
-        for name, stanza in read_conf(os.path.join(ROOT, "package", "default", "savedsearches.conf")).items()
-    }
+    saved = read_saved_searches()
     scheduled = {}
     for detection in model.load_all():
         if detection.is_inventory:

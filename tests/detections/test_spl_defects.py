@@ -11,7 +11,7 @@ import pytest
 
 from tools.detections import cases, model, spl_cases
 from tools.detections.scheduler import Scheduler
-from tools.knowledge.searchtime import read_conf
+from tools.knowledge.searchtime import read_conf, read_saved_searches
 from tools.spl_engine import Engine, Event
 
 ROOT = model.ROOT
@@ -19,15 +19,8 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 DEFAULT = os.path.join(ROOT, "package", "default")
 
 
-def saved(path):
-    return {
-        name: dict(stanza, search=stanza.get("search", "").replace("\\\n", "\n"))
-        for name, stanza in read_conf(path).items()
-    }
-
-
-NOW_CONF = saved(os.path.join(DEFAULT, "savedsearches.conf"))
-OLD_CONF = saved(os.path.join(FIXTURES, "savedsearches_before_review.conf"))
+NOW_CONF = read_saved_searches(os.path.join(DEFAULT, "savedsearches.conf"))
+OLD_CONF = read_saved_searches(os.path.join(FIXTURES, "savedsearches_before_review.conf"))
 OLD_MACROS = {
     k: v.get("definition", "") for k, v in read_conf(os.path.join(FIXTURES, "macros_before_review.conf")).items()
 }

@@ -4,17 +4,12 @@ each of its test cases, and must report the same groups and events as the Sigma 
 backend). Events are presented as Splunk would hold them: raw JSON, automatic extraction cut at 5,000 bytes,
 indexed shortly before the run."""
 
-import os
-
 import pytest
 
 from tools.detections import cases, model, spl_cases
-from tools.knowledge.searchtime import read_conf
+from tools.knowledge.searchtime import read_saved_searches
 
-SAVED = {
-    name: dict(stanza, search=stanza.get("search", "").replace("\\\n", "\n"))
-    for name, stanza in read_conf(os.path.join(spl_cases.DEFAULT, "savedsearches.conf")).items()
-}
+SAVED = read_saved_searches()
 DETECTIONS = model.load_all()
 CASES = [(d, c) for d in DETECTIONS for c in cases.load(cases.tests_path(d))]
 

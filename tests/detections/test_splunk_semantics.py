@@ -11,14 +11,11 @@ import pytest
 
 from tools.detections import model, sources
 from tools.detections import semantics as gate
-from tools.knowledge.searchtime import read_conf
+from tools.knowledge.searchtime import read_conf, read_saved_searches
 
 ROOT = model.ROOT
 DEFAULT = os.path.join(ROOT, "package", "default")
-SAVED = {
-    name: dict(stanza, search=stanza.get("search", "").replace("\\\n", "\n"))
-    for name, stanza in read_conf(os.path.join(DEFAULT, "savedsearches.conf")).items()
-}
+SAVED = read_saved_searches()
 MACROS = {
     name: stanza.get("definition", "") for name, stanza in read_conf(os.path.join(DEFAULT, "macros.conf")).items()
 }

@@ -63,6 +63,16 @@ def read_conf(path: str) -> Dict[str, Dict[str, str]]:
     }
 
 
+def read_saved_searches(
+    path: str = os.path.join(PACKAGE, "default", "savedsearches.conf"),
+) -> Dict[str, Dict[str, str]]:
+    """``savedsearches.conf`` with each search as Splunk runs it (backslash-continued lines joined by newlines)."""
+    return {
+        name: dict(stanza, search=stanza.get("search", "").replace("\\\n", "\n"))
+        for name, stanza in read_conf(path).items()
+    }
+
+
 def flatten_json(document: Any, keep_empty: bool = True) -> Dict[str, FieldValue]:
     """KV_MODE=json: ``{"a": {"b": [1, {"c": true}]}}`` gives ``a.b{}`` = 1 and ``a.b{}.c`` = true."""
     found: Dict[str, FieldValue] = {}
