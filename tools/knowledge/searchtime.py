@@ -181,10 +181,11 @@ def parse_fieldalias(value: str) -> List[Tuple[str, str, str]]:
 
 
 class LookupSpec:
-    """``LOOKUP-<class> = <transform> (<field> [AS <event field>])+ [OUTPUT|OUTPUTNEW (<column> [AS <field>])+]``."""
+    """``LOOKUP-<class> = <transform> (<field> [AS <event field>])+ [OUTPUT|OUTPUTNEW (<column> [AS <field>])+]``,
+    also the arguments of the ``lookup`` search command (where a field name may be in double quotes)."""
 
     def __init__(self, value: str):
-        words = value.replace(",", " ").split()
+        words = [word.strip('"') for word in value.replace(",", " ").split()]
         self.transform = words[0]
         self.mode = "OUTPUT"
         self.inputs: List[Tuple[str, str]] = []

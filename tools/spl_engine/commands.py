@@ -9,8 +9,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ta_auth0 import watchlist as watchlist_logic
 from tools.knowledge import spl_eval, spl_search
+from tools.knowledge.searchtime import LookupSpec, ModelError
 from tools.spl_engine import aggregate
-from tools.spl_engine.lookups import parse_lookup
 from tools.spl_engine.values import Row, SplError, field_value, sort_key, text_of, unquote, values_of
 
 Command = Callable[[str, List[Row], Any], List[Row]]
@@ -355,10 +355,13 @@ def streamstats(arguments: str, rows: List[Row], run: Any) -> List[Row]:
 # --- lookups and the watchlist ---------------------------------------------------------------------------------
 @command("lookup")
 def lookup(arguments: str, rows: List[Row], run: Any) -> List[Row]:
-    spec = parse_lookup(arguments)
+    try:
+        spec = LookupSpec(arguments)
+    except ModelError as error:
+        raise SplError(str(error)) from error
     if spec.mode != "OUTPUT" or len(spec.inputs) != 1:
         raise SplError(f"only lookup <table> <column> [AS <field>] OUTPUT ... is modelled: {arguments!r}")
-    table_ = run.engine.lookups.table(spec.table)
+    table_ = run.engine.lookups.table(spec.transform)
     column, name = spec.inputs[0]
     for row in rows:
         values = values_of(row.get(name))
