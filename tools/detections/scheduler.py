@@ -16,29 +16,24 @@ Modelled from savedsearches.conf.spec:
 What an event looks like to a run: it is searchable once indexed (``_indextime`` before the run starts).
 """
 
-import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from tools.detections.model import parse_span
-
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+from tools.knowledge.spl_eval import relative_time
 
 
 def resolve_time(modifier: str, now: float) -> Optional[float]:
-    """A relative time modifier (``-15m@m``, ``-25h@h``, ``now``, ``""``) as epoch seconds, relative to ``now``."""
+    """A relative time modifier (``-15m@m``, ``-25h@h``, ``now``, ``""``) as epoch seconds, relative to ``now``
+    (read as eval's ``relative_time`` reads it)."""
     text = (modifier or "").strip()
     if text == "":
         return None
     if text == "now":
         return now
-    match = re.fullmatch(r"([+-]\d+)([smhdw])(?:@([smhdw]))?", text)
-    if not match:
+    moment = relative_time(now, text)
+    if moment is None:
         raise ValueError(f"time modifier not modelled: {text!r}")
-    moment = now + int(match.group(1)) * UNITS[match.group(2)]
-    if match.group(3):
-        size = UNITS[match.group(3)]
-        moment = moment - moment % size
     return moment
 
 

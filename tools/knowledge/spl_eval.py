@@ -573,7 +573,7 @@ _SECONDS = {
 }
 
 
-def _relative_time(value: Value, specifier: Value) -> Value:
+def relative_time(value: Value, specifier: Value) -> Value:
     """``relative_time(t, "-15m@m")``; a specifier Splunk cannot read gives null (as in Splunk)."""
     number, text = _number(value), _text(specifier)
     if number is None or text is None:
@@ -638,7 +638,7 @@ _FUNCTIONS: Dict[str, Callable[..., Value]] = {
     "abs": _rounding(abs),
     "tonumber": _tonumber,
     "strftime": _strftime,
-    "relative_time": _relative_time,
+    "relative_time": relative_time,
 }
 _LAZY = {"if", "case", "coalesce", "now"}
 

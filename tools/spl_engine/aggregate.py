@@ -18,6 +18,7 @@ import re
 from collections import Counter, deque
 from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
+from tools.detections.model import parse_span
 from tools.spl_engine.values import Row, SplError, field_value, number, unquote, values_of
 
 MAX_STREAM_WINDOW = 10_000
@@ -26,7 +27,6 @@ _AGGREGATION = re.compile(
     r"""\s*,?\s*(?P<function>[A-Za-z_]+)(?:\((?P<field>"[^"]*"|[^)]*)\))?(?:\s+as\s+(?P<alias>"[^"]*"|[^\s,]+))?""",
     re.IGNORECASE,
 )
-_SPANS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class Aggregation(NamedTuple):
@@ -185,18 +185,14 @@ def eventstats(rows: List[Row], spec: StatsSpec) -> List[Row]:
     return rows
 
 
-def span_seconds(text: str) -> float:
-    match = re.fullmatch(r"(\d+)([smhdw])", text.strip())
-    if not match:
-        raise SplError(f"time span not modelled: {text!r}")
-    return int(match.group(1)) * _SPANS[match.group(2)]
-
-
 def streamstats(rows: List[Row], spec: StatsSpec, max_window: int = MAX_STREAM_WINDOW) -> List[Row]:
     unknown = set(spec.options) - {"time_window"}
     if unknown or "time_window" not in spec.options:
         raise SplError(f"only streamstats time_window=<span> is modelled, not {sorted(spec.options)}")
-    span = span_seconds(spec.options["time_window"])
+    try:
+        span = parse_span(spec.options["time_window"])
+    except ValueError as error:
+        raise SplError(str(error)) from error
     window: deque = deque()  # (time, keys, row) of the results in the window, all groups
     groups: Dict[Tuple[str, ...], _Accumulator] = {}
     previous = None
