@@ -132,10 +132,11 @@ class _Accumulator:
             elif function == "values":
                 value = sorted(counter) or None
             elif function == "sum":
-                numbers = [number(v) * n for v, n in counter.items() if number(v) is not None]
+                numbers = [(number(v), n) for v, n in counter.items()]
+                numbers = [parsed * n for parsed, n in numbers if parsed is not None]
                 value = sum(numbers) if numbers else None
             else:
-                numeric = [number(v) for v in counter if number(v) is not None]
+                numeric = [parsed for parsed in map(number, counter) if parsed is not None]
                 if numeric:
                     value = min(numeric) if function == "min" else max(numeric)
                 else:

@@ -264,11 +264,12 @@ def convert(arguments: str, rows: List[Row], run: Any) -> List[Row]:
     conversions = re.findall(r"ctime\(([^)]+)\)(?:\s+as\s+(\S+))?", rest, re.IGNORECASE)
     if not conversions or re.sub(r"ctime\([^)]+\)(?:\s+as\s+\S+)?", "", rest, flags=re.IGNORECASE).strip():
         raise SplError(f"only convert timeformat= ctime(<field>) is modelled: {arguments!r}")
+    strftime = spl_eval.parse("strftime(t, f)")
     for row in rows:
         for name, alias in conversions:
             values = values_of(row.get(name))
             if values:
-                texts = [spl_eval.evaluate("strftime(t, f)", {"t": v, "f": pattern}) for v in values]
+                texts = [spl_eval.Evaluator({"t": v, "f": pattern}).evaluate(strftime) for v in values]
                 set_field(row, alias or name, [t for t in texts if t is not None])
     return rows
 
@@ -400,20 +401,22 @@ def _names_raw(text: str) -> List[str]:
 
 @command("inputlookup")
 def inputlookup(arguments: str, rows: List[Row], run: Any) -> List[Row]:
-    options, rest = _options(arguments)
-    if options.get("append", "").lower() not in ("true", "1") or set(options) - {"append"}:
-        raise SplError(f"only inputlookup append=true <collection> is modelled: {arguments!r}")
-    return rows + [dict(row) for row in run.engine.kvstore(rest.strip())]
+    return rows + [dict(row) for row in run.engine.kvstore(_appended_collection("inputlookup", arguments))]
 
 
 @command("outputlookup")
 def outputlookup(arguments: str, rows: List[Row], run: Any) -> List[Row]:
     """``outputlookup append=true <collection>``: rows with a ``_key`` replace the stored row of that key."""
+    run.engine.store(_appended_collection("outputlookup", arguments), rows)
+    return rows
+
+
+def _appended_collection(name: str, arguments: str) -> str:
+    """The collection of ``<name> append=true <collection>``, the only form of the lookup commands modelled."""
     options, rest = _options(arguments)
     if options.get("append", "").lower() not in ("true", "1") or set(options) - {"append"}:
-        raise SplError(f"only outputlookup append=true <collection> is modelled: {arguments!r}")
-    run.engine.store(rest.strip(), rows)
-    return rows
+        raise SplError(f"only {name} append=true <collection> is modelled: {arguments!r}")
+    return rest.strip()
 
 
 @command("multisearch")

@@ -103,7 +103,7 @@ class Engine:
     # --- searching ---------------------------------------------------------------------------------------------
     def fields(self, event: Event) -> Row:
         """The event's search-time fields (automatic extraction cut off as on a default search head)."""
-        key = id(self.model) * 31 + self.extraction_cutoff
+        key = (id(self.model), self.extraction_cutoff)
         cached = event.cache.get(key)
         if cached is None:
             cached = self.model.fields(
@@ -126,8 +126,8 @@ class Engine:
         return found
 
     def pipeline(self, search: str, run: Run, streaming_only: bool = False) -> List[Row]:
+        # expanded before splitting: a macro can hold pipes (a filter macro is "search *")
         parts = split_commands(expand_macros(search, self.macros))
-        # a macro can expand to "search *" or add pipes: split again after expansion
         rows = self.retrieve(parts[0], run) if parts[0] else []
         for text in parts[1:]:
             name, _, arguments = text.strip().partition(" ")

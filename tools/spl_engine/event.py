@@ -3,7 +3,7 @@
 import datetime
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Tuple
 
 LOGS_SOURCETYPE = "auth0:logs"
 INVENTORY_SOURCETYPE = "auth0:inventory"
@@ -28,7 +28,7 @@ class Event:
     host: str = "auth0"
     index: str = "auth0"
     #: search-time fields computed for this event, per knowledge model (events are reused across runs)
-    cache: Dict[int, Dict[str, Any]] = field(default_factory=dict, repr=False)
+    cache: Dict[Tuple[int, int], Dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_envelope(cls, envelope: Mapping[str, Any], indextime: float, sourcetype: str = LOGS_SOURCETYPE) -> "Event":

@@ -49,7 +49,7 @@ def number(value: Any) -> Optional[float]:
 
 
 def sort_key(value: str):
-    """Splunk's order for ``sort``, ``values()``, ``min``/``max``: numbers numerically, before strings."""
+    """Splunk's order for ``sort``: numbers numerically, before strings."""
     parsed = number(value)
     return (0, parsed, "") if parsed is not None else (1, 0.0, value)
 
