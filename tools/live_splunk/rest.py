@@ -33,7 +33,14 @@ def _messages(response: requests.Response) -> str:
     return json.dumps(body)[:500]
 
 
+def _loopback_url(host: str, port: int) -> str:
+    if host != LOCALHOST:
+        raise ValueError("the live tier only talks to 127.0.0.1")
+    return f"https://{host}:{port}"
+
+
 def _session(auth: Optional[Tuple[str, str]]) -> requests.Session:
+    quiet_tls_warnings()
     session = requests.Session()
     session.verify = False  # the container's self-signed certificate, on 127.0.0.1 only
     session.trust_env = False  # never send loopback traffic through a proxy from the environment
@@ -50,13 +57,10 @@ class Splunk:
     """One splunkd management port."""
 
     def __init__(self, port: int, credentials: Credentials, host: str = LOCALHOST, timeout: float = 300):
-        if host != LOCALHOST:
-            raise ValueError("the live tier only talks to 127.0.0.1")
-        self.base = f"https://{host}:{port}"
+        self.base = _loopback_url(host, port)
         self.credentials = credentials
         self.timeout = timeout
         self.session = _session((ADMIN, credentials.password))
-        quiet_tls_warnings()
 
     # -- plumbing --------------------------------------------------------------------------------------------------
     def request(self, method: str, path: str, expect: Sequence[int] = (200, 201), **kwargs) -> requests.Response:
@@ -196,14 +200,11 @@ class Hec:
     """The HTTP Event Collector's ``/services/collector/event`` on 127.0.0.1."""
 
     def __init__(self, port: int, credentials: Credentials, host: str = LOCALHOST, timeout: float = 120):
-        if host != LOCALHOST:
-            raise ValueError("the live tier only talks to 127.0.0.1")
-        self.base = f"https://{host}:{port}"
+        self.base = _loopback_url(host, port)
         self.credentials = credentials
         self.timeout = timeout
         self.session = _session(None)
         self.session.headers["Authorization"] = "Splunk " + credentials.hec_token
-        quiet_tls_warnings()
 
     def healthy(self) -> bool:
         try:
