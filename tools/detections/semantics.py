@@ -39,6 +39,7 @@ import re
 from typing import Callable, Dict, Iterable, List, Optional, Set
 
 from tools.detections.model import parse_span
+from tools.knowledge.spl_search import expand_macros
 
 MAX_IDS = 100
 ID_FIELDS = ("log_ids", "object_ids", "snapshot_ids")
@@ -84,22 +85,6 @@ def commands(search: str) -> List[str]:
 def quoted_strings(text: str) -> List[str]:
     """The double-quoted strings of a search (escapes kept)."""
     return re.findall(r'"((?:[^"\\]|\\.)*)"', text)
-
-
-def expand_macros(text: str, macros: Dict[str, str], depth: int = 0) -> str:
-    """Macros expanded the way Splunk does: recursively, never inside a quoted string."""
-    if depth > 20:
-        raise ValueError("macro recursion")
-    out, index = [], 0
-    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|`([^`]+)`', text):
-        out.append(text[index : match.start()])
-        name = match.group(1)
-        out.append(
-            match.group(0) if name is None or name not in macros else expand_macros(macros[name], macros, depth + 1)
-        )
-        index = match.end()
-    out.append(text[index:])
-    return "".join(out)
 
 
 def minutes(time_modifier: str) -> float:

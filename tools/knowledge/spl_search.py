@@ -29,7 +29,11 @@ _TOKEN = re.compile(
 )
 
 
+_QUOTED_OR_MACRO = re.compile(r'"(?:[^"\\]|\\.)*"|`([^`(]+)`')
+
+
 def expand_macros(search: str, macros: Dict[str, str], depth: int = 0) -> str:
+    """Macros expanded the way Splunk does: recursively, never inside a quoted string (macros.conf.spec)."""
     if depth > 10:
         raise SearchError("macro recursion")
     if "`" not in search:
@@ -37,11 +41,13 @@ def expand_macros(search: str, macros: Dict[str, str], depth: int = 0) -> str:
 
     def substitute(match: "re.Match[str]") -> str:
         name = match.group(1)
+        if name is None:  # a quoted string: kept as written
+            return match.group(0)
         if name not in macros:
             raise SearchError(f"unknown macro `{name}`")
         return expand_macros(macros[name], macros, depth + 1)
 
-    return re.sub(r"`([^`(]+)`", substitute, search)
+    return _QUOTED_OR_MACRO.sub(substitute, search)
 
 
 def _tokens(search: str) -> List[Tuple[str, str]]:

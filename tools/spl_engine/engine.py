@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from tools.detections.semantics import commands as split_commands
-from tools.detections.semantics import expand_macros
 from tools.knowledge.searchtime import KnowledgeModel, read_conf
+from tools.knowledge.spl_search import expand_macros
 from tools.spl_engine.commands import COMMANDS, STREAMING, search_predicate
 from tools.spl_engine.event import Event
 from tools.spl_engine.lookups import Lookups
@@ -131,8 +131,6 @@ class Engine:
         rows = self.retrieve(parts[0], run) if parts[0] else []
         for text in parts[1:]:
             name, _, arguments = text.strip().partition(" ")
-            if "`" in name:
-                raise SplError(f"unknown macro {name}")
             function = COMMANDS.get(name)
             if function is None:
                 raise SplError(f"command {name} is not modelled")
