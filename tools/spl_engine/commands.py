@@ -332,20 +332,21 @@ def sort(arguments: str, rows: List[Row], run: Any) -> List[Row]:
 
 
 # --- statistics ------------------------------------------------------------------------------------------------
-@command("stats")
-def stats(arguments: str, rows: List[Row], run: Any) -> List[Row]:
+def _without_options(name: str, arguments: str) -> aggregate.StatsSpec:
     spec = aggregate.parse(arguments)
     if spec.options:
-        raise SplError(f"stats options are not modelled: {spec.options}")
-    return aggregate.stats(rows, spec)
+        raise SplError(f"{name} options are not modelled: {spec.options}")
+    return spec
+
+
+@command("stats")
+def stats(arguments: str, rows: List[Row], run: Any) -> List[Row]:
+    return aggregate.stats(rows, _without_options("stats", arguments))
 
 
 @command("eventstats")
 def eventstats(arguments: str, rows: List[Row], run: Any) -> List[Row]:
-    spec = aggregate.parse(arguments)
-    if spec.options:
-        raise SplError(f"eventstats options are not modelled: {spec.options}")
-    return aggregate.eventstats(rows, spec)
+    return aggregate.eventstats(rows, _without_options("eventstats", arguments))
 
 
 @command("streamstats")
